@@ -28,7 +28,7 @@ class EncryptedTextField(models.TextField):
             return value
         return crypto.encrypt(str(value))
 
-    def get_lookup(self, lookup_name: str):  # noqa: ANN201 - Django API
+    def get_lookup(self, lookup_name: str):
         if lookup_name not in ("isnull",):
             raise TypeError(
                 f"{self.name} is encrypted: look it up through its blind index, not '{lookup_name}'"

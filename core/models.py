@@ -8,10 +8,10 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AuditLogQuerySet(models.QuerySet):
-    def update(self, **kwargs):  # noqa: ANN003, ANN201
+    def update(self, **kwargs):
         raise TypeError("the audit log is append-only")
 
-    def delete(self):  # noqa: ANN201
+    def delete(self):
         raise TypeError("the audit log is append-only")
 
 
@@ -45,12 +45,12 @@ class AuditLog(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.target_type}:{self.target_id}"
 
-    def save(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def save(self, *args, **kwargs) -> None:
         if self.pk is not None:
             raise TypeError("the audit log is append-only")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+    def delete(self, *args, **kwargs):
         raise TypeError("the audit log is append-only")
 
 

@@ -1,0 +1,71 @@
+from django.contrib import admin
+
+from volunteers.models import Membership, Organisation, OrganisationAdmin, Volunteer
+
+
+@admin.register(Organisation)
+class OrganisationAdminView(admin.ModelAdmin):
+    list_display = ["name", "code", "kind", "parent", "city_code"]
+    list_filter = ["kind", "city_code"]
+    search_fields = ["name", "code"]
+    raw_id_fields = ["parent"]
+    readonly_fields = ["path"]
+
+
+@admin.register(OrganisationAdmin)
+class OrganisationAdminRoleAdmin(admin.ModelAdmin):
+    list_display = ["user", "organisation", "created_at"]
+    raw_id_fields = ["user", "organisation"]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    raw_id_fields = ["organisation", "decided_by"]
+    fk_name = "volunteer"
+
+
+@admin.register(Volunteer)
+class VolunteerAdmin(admin.ModelAdmin):
+    """Personal data is shown masked and cannot be edited here: changes go through the
+    services, which validate and audit them."""
+
+    list_display = [
+        "volunteer_no", "name_masked", "id_type", "id_number_masked", "mobile_masked",
+        "city_code", "verification", "registered_at",
+    ]  # fmt: skip
+    list_filter = ["id_type", "verification", "city_code"]
+    search_fields = ["volunteer_no"]
+    exclude = ["id_number", "mobile", "address"]
+    readonly_fields = [
+        "user", "volunteer_no", "name", "gender", "birth_date", "nationality", "id_type",
+        "id_number_masked", "id_expiry", "mobile_masked", "address_masked", "city_code",
+        "registered_at", "verified_at",
+    ]  # fmt: skip
+    inlines = [MembershipInline]
+
+    @admin.display(description="姓名")
+    def name_masked(self, obj: Volunteer) -> str:
+        return obj.name_masked
+
+    @admin.display(description="证件号码")
+    def id_number_masked(self, obj: Volunteer) -> str:
+        return obj.id_number_masked
+
+    @admin.display(description="手机号码")
+    def mobile_masked(self, obj: Volunteer) -> str:
+        return obj.mobile_masked
+
+    @admin.display(description="通讯地址")
+    def address_masked(self, obj: Volunteer) -> str:
+        return obj.address_masked
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["volunteer", "organisation", "status", "applied_at", "decided_at"]
+    list_filter = ["status"]
+    raw_id_fields = ["volunteer", "organisation", "decided_by"]

@@ -1,0 +1,167 @@
+"""Thin API views: each validates input, calls one service or selector, shapes output."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.generics import ListAPIView
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.errors import NotFound
+from volunteers import selectors, services
+from volunteers.models import Organisation
+from volunteers.serializers import (
+    DecisionSerializer,
+    HotlineLookupSerializer,
+    MembershipApplySerializer,
+    MembershipSerializer,
+    OrganisationSerializer,
+    ProfileUpdateSerializer,
+    ReasonSerializer,
+    RegisterInputSerializer,
+    VolunteerBriefSerializer,
+    VolunteerSerializer,
+)
+
+
+class RegisterApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=RegisterInputSerializer, responses={201: VolunteerSerializer})
+    def post(self, request):
+        data = RegisterInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        volunteer = services.volunteer_register(**data.validated_data)
+        return Response(VolunteerSerializer(volunteer).data, status=status.HTTP_201_CREATED)
+
+
+class MeApi(APIView):
+    @extend_schema(responses=VolunteerSerializer)
+    def get(self, request):
+        return Response(VolunteerSerializer(selectors.volunteer_of(request.user)).data)
+
+    @extend_schema(request=ProfileUpdateSerializer, responses=VolunteerSerializer)
+    def patch(self, request):
+        data = ProfileUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        volunteer = services.volunteer_update_contact(
+            volunteer=selectors.volunteer_of(request.user),
+            actor=request.user,
+            **data.validated_data,
+        )
+        return Response(VolunteerSerializer(volunteer).data)
+
+
+class MyMembershipsApi(APIView):
+    @extend_schema(responses=MembershipSerializer(many=True))
+    def get(self, request):
+        volunteer = selectors.volunteer_of(request.user)
+        qs = volunteer.memberships.select_related("organisation")
+        return Response(MembershipSerializer(qs, many=True).data)
+
+    @extend_schema(request=MembershipApplySerializer, responses={201: MembershipSerializer})
+    def post(self, request):
+        data = MembershipApplySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        org = Organisation.objects.filter(pk=data.validated_data["organisation_id"]).first()
+        if org is None:
+            raise NotFound("未找到该组织")
+        m = services.membership_apply(
+            volunteer=selectors.volunteer_of(request.user), organisation=org
+        )
+        return Response(MembershipSerializer(m).data, status=status.HTTP_201_CREATED)
+
+
+class MembershipRemoveApi(APIView):
+    @extend_schema(request=ReasonSerializer, responses=MembershipSerializer)
+    def post(self, request, membership_id: int):
+        data = ReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        m = services.membership_remove(
+            membership_id=membership_id, actor=request.user, reason=data.validated_data["reason"]
+        )
+        return Response(MembershipSerializer(m).data)
+
+
+class MembershipDecideApi(APIView):
+    @extend_schema(request=DecisionSerializer, responses=MembershipSerializer)
+    def post(self, request, membership_id: int):
+        data = DecisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        m = services.membership_decide(
+            membership_id=membership_id, actor=request.user, **data.validated_data
+        )
+        return Response(MembershipSerializer(m).data)
+
+
+class OrganisationListApi(ListAPIView):
+    serializer_class = OrganisationSerializer
+    permission_classes = [AllowAny]
+
+    def get_queryset(self):
+        parent = self.request.query_params.get("parent")
+        return selectors.organisation_list(
+            parent_id=int(parent) if parent and parent.isdigit() else None,
+            keyword=self.request.query_params.get("q", ""),
+        )
+
+
+class OrganisationDetailApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=OrganisationSerializer)
+    def get(self, request, organisation_id: int):
+        return Response(
+            OrganisationSerializer(get_object_or_404(Organisation, pk=organisation_id)).data
+        )
+
+
+class OrganisationVolunteersApi(ListAPIView):
+    serializer_class = VolunteerBriefSerializer
+
+    def get_queryset(self):
+        return selectors.organisation_volunteers(
+            user=self.request.user, organisation_id=self.kwargs["organisation_id"]
+        )
+
+
+class OrganisationMembershipsApi(ListAPIView):
+    serializer_class = MembershipSerializer
+
+    def get_queryset(self):
+        qs = selectors.organisation_pending_memberships(
+            user=self.request.user, organisation_id=self.kwargs["organisation_id"]
+        )
+        wanted = self.request.query_params.get("status")
+        return qs.filter(status=wanted) if wanted else qs
+
+
+class VolunteerDetailApi(APIView):
+    @extend_schema(responses=VolunteerSerializer)
+    def get(self, request, volunteer_id: int):
+        v = selectors.volunteer_visible_to(user=request.user, volunteer_id=volunteer_id)
+        return Response(VolunteerSerializer(v).data)
+
+
+class VolunteerVerifyApi(APIView):
+    @extend_schema(request=DecisionSerializer, responses=VolunteerSerializer)
+    def post(self, request, volunteer_id: int):
+        data = DecisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = selectors.volunteer_visible_to(user=request.user, volunteer_id=volunteer_id)
+        v = services.volunteer_verify(volunteer=v, actor=request.user, **data.validated_data)
+        return Response(VolunteerSerializer(v).data)
+
+
+class HotlineVolunteerLookupApi(APIView):
+    @extend_schema(request=HotlineLookupSerializer, responses=VolunteerBriefSerializer)
+    def post(self, request):
+        data = HotlineLookupSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = selectors.hotline_lookup(user=request.user, **data.validated_data)
+        if v is None:
+            raise NotFound("未找到该志愿者", code="volunteer_not_found")
+        return Response(VolunteerBriefSerializer(v).data)

@@ -1,0 +1,181 @@
+"""Volunteers, their real-name identity, organisations (a tree) and memberships."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core.fields import EncryptedTextField
+from core.masking import mask_address, mask_id_number, mask_mobile, mask_name
+from volunteers.identity import IdType
+
+MAX_MEMBERSHIPS = 5
+
+
+class Organisation(models.Model):
+    """A node of the organisation tree: province federation → city → district → … → group.
+
+    ``path`` is a materialised path of ids (``/1/7/42/``) so a whole subtree is one indexed
+    prefix query, at 100,000 organisations."""
+
+    class Kind(models.TextChoices):
+        FEDERATION = "federation", _("省级志愿者联合会")
+        CITY = "city", _("地市")
+        DISTRICT = "district", _("区县")
+        ORGANISATION = "organisation", _("志愿服务组织")
+        GROUP = "group", _("志愿服务团体")
+
+    name = models.CharField(_("名称"), max_length=100)
+    code = models.CharField(_("组织编号"), max_length=20, unique=True)
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("上级组织"),
+    )
+    path = models.CharField(max_length=255, db_index=True, editable=False, default="/")
+    city_code = models.CharField(_("所在地市代码"), max_length=6, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("组织")
+        verbose_name_plural = _("组织")
+        ordering = ["path"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def depth(self) -> int:
+        return self.path.count("/") - 2
+
+
+class OrganisationAdmin(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="org_admin_roles"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="admin_roles"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("组织管理员")
+        verbose_name_plural = _("组织管理员")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation"], name="uniq_org_admin")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organisation}"
+
+
+class Volunteer(models.Model):
+    """A registered volunteer. ID number, mobile and address are encrypted at rest and looked
+    up through keyed blind indexes; they are shown masked everywhere."""
+
+    class Verification(models.TextChoices):
+        PENDING = "pending", _("待人工核验")
+        VERIFIED = "verified", _("已实名认证")
+        FAILED = "failed", _("实名认证未通过")
+
+    class Gender(models.TextChoices):
+        MALE = "M", _("男")
+        FEMALE = "F", _("女")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="volunteer"
+    )
+    volunteer_no = models.CharField(
+        _("志愿者编号"), max_length=12, unique=True, null=True, blank=True
+    )
+    name = models.CharField(_("姓名"), max_length=40)
+    surname_pinyin = models.CharField(_("姓拼音"), max_length=20)
+    given_pinyin = models.CharField(_("名拼音"), max_length=30)
+    gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices)
+    birth_date = models.DateField(_("出生日期"))
+    nationality = models.CharField(_("国籍/地区"), max_length=3, default="CHN")
+    id_type = models.CharField(_("证件类型"), max_length=2, choices=IdType.choices)
+    id_number = EncryptedTextField(_("证件号码"))
+    id_number_index = models.CharField(max_length=64, unique=True, editable=False)
+    id_expiry = models.DateField(_("证件有效期至"))
+    mobile = EncryptedTextField(_("手机号码"))
+    mobile_index = models.CharField(max_length=64, db_index=True, editable=False)
+    address = EncryptedTextField(_("通讯地址"), blank=True, default="")
+    postcode = models.CharField(_("邮政编码"), max_length=6, blank=True)
+    city_code = models.CharField(_("注册地市"), max_length=6)
+    verification = models.CharField(
+        _("实名认证"), max_length=10, choices=Verification.choices, default=Verification.PENDING
+    )
+    verification_note = models.CharField(_("核验说明"), max_length=200, blank=True)
+    verified_at = models.DateTimeField(_("认证时间"), null=True, blank=True)
+    registered_at = models.DateTimeField(_("注册时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("志愿者")
+        verbose_name_plural = _("志愿者")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.volunteer_no or '-'} {mask_name(self.name)}"
+
+    @property
+    def id_number_masked(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def mobile_masked(self) -> str:
+        return mask_mobile(self.mobile)
+
+    @property
+    def address_masked(self) -> str:
+        return mask_address(self.address)
+
+    @property
+    def name_masked(self) -> str:
+        return mask_name(self.name)
+
+
+class Membership(models.Model):
+    """A volunteer's belonging to an organisation, applied for and approved by its admin."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审核")
+        APPROVED = "approved", _("已加入")
+        REJECTED = "rejected", _("未通过")
+        REMOVED = "removed", _("已退出")
+
+    LIVE = (Status.PENDING, Status.APPROVED)
+
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="memberships"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    applied_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("归属组织")
+        verbose_name_plural = _("归属组织")
+        ordering = ["applied_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["volunteer", "organisation"],
+                condition=Q(status__in=["pending", "approved"]),
+                name="uniq_live_membership",
+            )
+        ]
+        indexes = [models.Index(fields=["organisation", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.volunteer_id} → {self.organisation_id} ({self.status})"

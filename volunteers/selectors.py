@@ -1,0 +1,122 @@
+"""Reads for volunteers and organisations, with the caller's permissions applied."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from core.errors import NotFound, PermissionDenied, ValidationFailed
+from core.masking import mask_id_number
+from core.services import audit_log_write
+from volunteers import identity
+from volunteers.models import Membership, Organisation, Volunteer
+from volunteers.roles import administered_org_ids, is_hotline
+
+
+def volunteer_of(user: Any) -> Volunteer:
+    volunteer = Volunteer.objects.filter(user=user).first() if user.is_authenticated else None
+    if volunteer is None:
+        raise NotFound("当前账号不是志愿者", code="not_a_volunteer")
+    return volunteer
+
+
+def admin_subtree_q(user: Any, prefix: str = "") -> Q:
+    """A filter for objects in the subtrees of the organisations ``user`` administers."""
+    ids = administered_org_ids(user)
+    if not ids:
+        return Q(pk__in=[])
+    paths = Organisation.objects.filter(pk__in=ids).values_list("path", flat=True)
+    q = Q(pk__in=[])
+    for path in paths:
+        q |= Q(**{f"{prefix}path__startswith": path})
+    return q
+
+
+def organisations_administered(user: Any) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(admin_subtree_q(user))
+
+
+def organisation_list(*, parent_id: int | None = None, keyword: str = "") -> QuerySet[Organisation]:
+    qs = Organisation.objects.select_related("parent")
+    if parent_id is not None:
+        qs = qs.filter(parent_id=parent_id)
+    if keyword:
+        qs = qs.filter(name__icontains=keyword)
+    return qs
+
+
+def organisation_volunteers(*, user: Any, organisation_id: int) -> QuerySet[Volunteer]:
+    """Volunteers with a live membership in the organisation, for its admins only."""
+    org = Organisation.objects.filter(pk=organisation_id).first()
+    if org is None or not organisations_administered(user).filter(pk=org.pk).exists():
+        raise NotFound("未找到该组织")
+    return (
+        Volunteer.objects.filter(
+            memberships__organisation=org, memberships__status__in=Membership.LIVE
+        )
+        .distinct()
+        .order_by("id")
+    )
+
+
+def organisation_pending_memberships(*, user: Any, organisation_id: int) -> QuerySet[Membership]:
+    org = Organisation.objects.filter(pk=organisation_id).first()
+    if org is None or not organisations_administered(user).filter(pk=org.pk).exists():
+        raise NotFound("未找到该组织")
+    return Membership.objects.filter(organisation=org).select_related("volunteer", "organisation")
+
+
+def volunteer_visible_to(*, user: Any, volunteer_id: int) -> Volunteer:
+    """A volunteer record as ``user`` may see it: their own, their organisations' (admins)."""
+    v = Volunteer.objects.filter(pk=volunteer_id).first()
+    if v is None:
+        raise NotFound("未找到该志愿者")
+    if v.user_id == user.pk:
+        return v
+    in_admin_tree = Membership.objects.filter(
+        admin_subtree_q(user, "organisation__"), volunteer=v, status__in=Membership.LIVE
+    ).exists()
+    if not in_admin_tree:
+        raise NotFound("未找到该志愿者")
+    return v
+
+
+def hotline_lookup(
+    *,
+    user: Any,
+    reason: str,
+    id_type: str | None = None,
+    id_number: str | None = None,
+    volunteer_no: str | None = None,
+) -> Volunteer | None:
+    """Hotline staff find a volunteer by ID number (through the blind index) or volunteer
+    number. Every look-up, found or not, writes an audit row."""
+    from volunteers.services import id_number_index
+
+    if not is_hotline(user):
+        raise PermissionDenied("只有热线客服可以查询志愿者")
+    if not reason.strip():
+        raise ValidationFailed(
+            "请填写查询原因（如来电事由）", code="reason_required", extra={"field": "reason"}
+        )
+    qs = Volunteer.objects.all()
+    if id_number:
+        types = [id_type] if id_type else list(identity.IdType.values)
+        indexes = [id_number_index(t, identity.normalize_id_number(t, id_number)) for t in types]
+        found = qs.filter(id_number_index__in=indexes).first()
+        target = {"id_number": mask_id_number(id_number)}
+    elif volunteer_no:
+        found = qs.filter(volunteer_no=volunteer_no.strip().upper()).first()
+        target = {"volunteer_no": volunteer_no.strip().upper()[:12]}
+    else:
+        raise ValidationFailed("请输入证件号码或志愿者编号", code="lookup_key_required")
+    audit_log_write(
+        action="hotline_lookup",
+        actor=user,
+        target_type="volunteers.volunteer",
+        target_id=found.pk if found else "",
+        reason=reason,
+        data={**target, "found": found is not None},
+    )
+    return found

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from volunteers.models import Membership, Organisation, Volunteer
+
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    parent_id = serializers.IntegerField(allow_null=True, read_only=True)
+
+    class Meta:
+        model = Organisation
+        fields = ["id", "name", "code", "kind", "parent_id", "city_code"]
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    organisation = OrganisationSerializer(read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "organisation", "status", "status_display", "applied_at", "decided_at"]
+
+
+class VolunteerSerializer(serializers.ModelSerializer):
+    """A volunteer as their own profile and their admins show it: personal data masked."""
+
+    id_number = serializers.CharField(source="id_number_masked", read_only=True)
+    mobile = serializers.CharField(source="mobile_masked", read_only=True)
+    address = serializers.CharField(source="address_masked", read_only=True)
+    id_type_display = serializers.CharField(source="get_id_type_display", read_only=True)
+    verification_display = serializers.CharField(source="get_verification_display", read_only=True)
+
+    class Meta:
+        model = Volunteer
+        fields = [
+            "id", "volunteer_no", "name", "surname_pinyin", "given_pinyin", "gender",
+            "birth_date", "nationality", "id_type", "id_type_display", "id_number", "id_expiry",
+            "mobile", "address", "postcode", "city_code", "verification",
+            "verification_display", "registered_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class VolunteerBriefSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="name_masked", read_only=True)
+    id_number = serializers.CharField(source="id_number_masked", read_only=True)
+
+    class Meta:
+        model = Volunteer
+        fields = ["id", "volunteer_no", "name", "id_type", "id_number", "verification"]
+
+
+class RegisterInputSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(min_length=8, write_only=True)
+    name = serializers.CharField(max_length=60)
+    id_type = serializers.CharField(max_length=2)
+    id_number = serializers.CharField(max_length=40)
+    id_expiry = serializers.DateField()
+    mobile = serializers.CharField(max_length=30)
+    city_code = serializers.CharField(max_length=6)
+    organisation_ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=True)
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    postcode = serializers.CharField(max_length=6, required=False, allow_blank=True, default="")
+    gender = serializers.ChoiceField(choices=["M", "F"], required=False, allow_null=True)
+    birth_date = serializers.DateField(required=False, allow_null=True)
+    nationality = serializers.CharField(max_length=3, required=False, allow_blank=True)
+    surname_pinyin = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    given_pinyin = serializers.CharField(max_length=60, required=False, allow_blank=True)
+
+
+class ProfileUpdateSerializer(serializers.Serializer):
+    mobile = serializers.CharField(max_length=30, required=False)
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    postcode = serializers.CharField(max_length=6, required=False, allow_blank=True)
+    surname_pinyin = serializers.CharField(max_length=40, required=False)
+    given_pinyin = serializers.CharField(max_length=60, required=False)
+
+
+class MembershipApplySerializer(serializers.Serializer):
+    organisation_id = serializers.IntegerField()
+
+
+class DecisionSerializer(serializers.Serializer):
+    approve = serializers.BooleanField()
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class HotlineLookupSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200)
+    id_type = serializers.CharField(max_length=2, required=False, allow_blank=True)
+    id_number = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    volunteer_no = serializers.CharField(max_length=20, required=False, allow_blank=True)

@@ -1,0 +1,431 @@
+"""Writes for volunteers, organisations and memberships. Each is atomic and audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core import crypto
+from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from core.masking import mask_id_number
+from core.notify import notify
+from core.services import audit_log_write
+from volunteers import identity
+from volunteers.models import (
+    MAX_MEMBERSHIPS,
+    Membership,
+    Organisation,
+    OrganisationAdmin,
+    Volunteer,
+)
+from volunteers.roles import administered_org_ids
+from volunteers.verification import get_backend
+
+GUANGDONG_CITY_CODES = {
+    "440100": "广州市", "440200": "韶关市", "440300": "深圳市", "440400": "珠海市",
+    "440500": "汕头市", "440600": "佛山市", "440700": "江门市", "440800": "湛江市",
+    "440900": "茂名市", "441200": "肇庆市", "441300": "惠州市", "441400": "梅州市",
+    "441500": "汕尾市", "441600": "河源市", "441700": "阳江市", "441800": "清远市",
+    "441900": "东莞市", "442000": "中山市", "445100": "潮州市", "445200": "揭阳市",
+    "445300": "云浮市",
+}  # fmt: skip
+
+
+def id_number_index(id_type: str, id_number: str) -> str:
+    return crypto.blind_index(f"{id_type}:{id_number}", purpose="id_number")
+
+
+def mobile_index(mobile: str) -> str:
+    return crypto.blind_index(mobile, purpose="mobile")
+
+
+# --- organisations ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def organisation_create(
+    *,
+    name: str,
+    code: str,
+    kind: str,
+    parent: Organisation | None = None,
+    city_code: str = "",
+    actor: Any = None,
+) -> Organisation:
+    """Create a node of the organisation tree under ``parent``."""
+    if Organisation.objects.filter(code=code).exists():
+        raise Conflict(f"组织编号 {code} 已存在", code="org_code_taken", extra={"field": "code"})
+    org = Organisation.objects.create(
+        name=name.strip(),
+        code=code,
+        kind=kind,
+        parent=parent,
+        city_code=city_code or (parent.city_code if parent else ""),
+    )
+    org.path = f"{parent.path if parent else '/'}{org.pk}/"
+    org.save(update_fields=["path"])
+    audit_log_write(action="organisation_create", actor=actor, target=org)
+    return org
+
+
+@transaction.atomic
+def organisation_admin_add(*, organisation: Organisation, user: Any, actor: Any = None) -> None:
+    """Make ``user`` an admin of ``organisation`` (and so of its subtree)."""
+    OrganisationAdmin.objects.get_or_create(organisation=organisation, user=user)
+    audit_log_write(
+        action="organisation_admin_add", actor=actor, target=organisation, data={"user": user.pk}
+    )
+
+
+def user_administers(user: Any, organisation: Organisation) -> bool:
+    """True when ``user`` administers ``organisation`` or one of its ancestors."""
+    ids = administered_org_ids(user)
+    if not ids:
+        return False
+    ancestry = {int(p) for p in organisation.path.strip("/").split("/") if p}
+    return bool(ids & ancestry)
+
+
+# --- registration --------------------------------------------------------------------------
+
+
+def _validated_identity(
+    *,
+    name: str,
+    id_type: str,
+    id_number: str,
+    gender: str | None,
+    birth_date: dt.date | None,
+    nationality: str | None,
+) -> dict[str, Any]:
+    if id_type not in identity.IdType.values:
+        raise ValidationFailed("请选择有效的证件类型", code="id_type", extra={"field": "id_type"})
+    number = identity.validate_id_number(id_type, id_number)
+    clean_name = identity.validate_name(name, id_type)
+    derived = identity.derive_birth_and_gender(id_type, number)
+    if derived is not None:
+        birth_date, gender = derived
+    if birth_date is None:
+        raise ValidationFailed(
+            "请填写出生日期", code="birth_date_required", extra={"field": "birth_date"}
+        )
+    if gender not in ("M", "F"):
+        raise ValidationFailed("请选择性别", code="gender_required", extra={"field": "gender"})
+    nat = identity.nationality_for(id_type, number) or (nationality or "").strip().upper()
+    if len(nat) != 3 or not nat.isalpha() or not nat.isascii():
+        raise ValidationFailed(
+            "请填写国籍（ISO 3166-1 三位字母代码，如 USA）",
+            code="nationality",
+            extra={"field": "nationality"},
+        )
+    return {
+        "name": clean_name,
+        "id_number": number,
+        "birth_date": birth_date,
+        "gender": gender,
+        "nationality": nat,
+    }
+
+
+def _volunteer_number(volunteer: Volunteer) -> str:
+    # 4 digits of the registered city + 8-digit serial: unique, printable, not a secret.
+    return f"{volunteer.city_code[:4]}{volunteer.pk:08d}"
+
+
+@transaction.atomic
+def volunteer_register(
+    *,
+    username: str,
+    password: str,
+    name: str,
+    id_type: str,
+    id_number: str,
+    id_expiry: dt.date,
+    mobile: str,
+    city_code: str,
+    organisation_ids: list[int],
+    address: str = "",
+    postcode: str = "",
+    gender: str | None = None,
+    birth_date: dt.date | None = None,
+    nationality: str | None = None,
+    surname_pinyin: str | None = None,
+    given_pinyin: str | None = None,
+) -> Volunteer:
+    """Register a volunteer with a login, a real-name identity and 1–5 organisations."""
+    ident = _validated_identity(
+        name=name,
+        id_type=id_type,
+        id_number=id_number,
+        gender=gender,
+        birth_date=birth_date,
+        nationality=nationality,
+    )
+    clean_mobile = identity.validate_mobile(mobile)
+    if city_code not in GUANGDONG_CITY_CODES:
+        raise ValidationFailed(
+            "请选择广东省内的注册地市", code="city_code", extra={"field": "city_code"}
+        )
+    org_ids = list(dict.fromkeys(organisation_ids or []))
+    if not org_ids:
+        raise ValidationFailed(
+            "请至少选择一个归属组织",
+            code="membership_required",
+            extra={"field": "organisation_ids"},
+        )
+    if len(org_ids) > MAX_MEMBERSHIPS:
+        raise ValidationFailed(
+            f"最多只能选择{MAX_MEMBERSHIPS}个归属组织",
+            code="membership_limit",
+            extra={"field": "organisation_ids", "max": MAX_MEMBERSHIPS},
+        )
+    orgs = list(Organisation.objects.filter(pk__in=org_ids))
+    if len(orgs) != len(org_ids):
+        raise ValidationFailed(
+            "所选组织不存在", code="organisation_unknown", extra={"field": "organisation_ids"}
+        )
+    if id_expiry < timezone.localdate():
+        raise ValidationFailed("证件已过有效期", code="id_expired", extra={"field": "id_expiry"})
+    if postcode and (len(postcode) != 6 or not postcode.isdigit()):
+        raise ValidationFailed("邮政编码应为6位数字", code="postcode", extra={"field": "postcode"})
+    if any(ch in address for ch in "|\r\n"):
+        raise ValidationFailed(
+            "地址不能包含 | 或换行", code="address_chars", extra={"field": "address"}
+        )
+    if address and identity.gb18030_len(address) > 120:
+        raise ValidationFailed(
+            "通讯地址过长：最多120字节（约60个汉字）",
+            code="address_length",
+            extra={"field": "address"},
+        )
+    suggested = identity.suggest_pinyin(ident["name"]) if id_type != "05" else ("", "")
+    surname = identity.validate_pinyin(
+        surname_pinyin or suggested[0] or ident["name"].split(" ")[0], 20
+    )
+    given = identity.validate_pinyin(
+        given_pinyin or suggested[1] or " ".join(ident["name"].split(" ")[1:]) or surname, 30
+    )
+    index = id_number_index(id_type, ident["id_number"])
+    if Volunteer.objects.filter(id_number_index=index).exists():
+        raise Conflict(
+            "该证件号码已注册，请直接登录", code="id_registered", extra={"field": "id_number"}
+        )
+    User = get_user_model()
+    if User.objects.filter(username=username).exists():
+        raise Conflict("用户名已被使用", code="username_taken", extra={"field": "username"})
+    user = User.objects.create_user(username=username, password=password)
+    result = get_backend().verify(id_type=id_type, id_number=ident["id_number"], name=ident["name"])
+    try:
+        volunteer = Volunteer.objects.create(
+            user=user,
+            name=ident["name"],
+            surname_pinyin=surname,
+            given_pinyin=given,
+            gender=ident["gender"],
+            birth_date=ident["birth_date"],
+            nationality=ident["nationality"],
+            id_type=id_type,
+            id_number=ident["id_number"],
+            id_number_index=index,
+            id_expiry=id_expiry,
+            mobile=clean_mobile,
+            mobile_index=mobile_index(clean_mobile),
+            address=address.strip(),
+            postcode=postcode,
+            city_code=city_code,
+            verification=result.status,
+            verification_note=result.note,
+            verified_at=timezone.now() if result.status == "verified" else None,
+        )
+    except IntegrityError as exc:  # a concurrent registration of the same ID
+        raise Conflict("该证件号码已注册，请直接登录", code="id_registered") from exc
+    volunteer.volunteer_no = _volunteer_number(volunteer)
+    volunteer.save(update_fields=["volunteer_no"])
+    for org in orgs:
+        Membership.objects.create(volunteer=volunteer, organisation=org)
+    audit_log_write(
+        action="volunteer_register",
+        actor=user,
+        target=volunteer,
+        data={"id_type": id_type, "id_number": mask_id_number(ident["id_number"])},
+    )
+    return volunteer
+
+
+@transaction.atomic
+def volunteer_update_contact(
+    *,
+    volunteer: Volunteer,
+    actor: Any,
+    mobile: str | None = None,
+    address: str | None = None,
+    postcode: str | None = None,
+    surname_pinyin: str | None = None,
+    given_pinyin: str | None = None,
+) -> Volunteer:
+    """Change what a volunteer may change themselves: contact details and the pinyin."""
+    fields: list[str] = []
+    if mobile is not None:
+        volunteer.mobile = identity.validate_mobile(mobile)
+        volunteer.mobile_index = mobile_index(volunteer.mobile)
+        fields += ["mobile", "mobile_index"]
+    if address is not None:
+        if any(ch in address for ch in "|\r\n"):
+            raise ValidationFailed(
+                "地址不能包含 | 或换行", code="address_chars", extra={"field": "address"}
+            )
+        if identity.gb18030_len(address) > 120:
+            raise ValidationFailed(
+                "通讯地址过长：最多120字节（约60个汉字）",
+                code="address_length",
+                extra={"field": "address"},
+            )
+        volunteer.address = address.strip()
+        fields.append("address")
+    if postcode is not None:
+        if postcode and (len(postcode) != 6 or not postcode.isdigit()):
+            raise ValidationFailed(
+                "邮政编码应为6位数字", code="postcode", extra={"field": "postcode"}
+            )
+        volunteer.postcode = postcode
+        fields.append("postcode")
+    if surname_pinyin is not None:
+        volunteer.surname_pinyin = identity.validate_pinyin(surname_pinyin, 20)
+        fields.append("surname_pinyin")
+    if given_pinyin is not None:
+        volunteer.given_pinyin = identity.validate_pinyin(given_pinyin, 30)
+        fields.append("given_pinyin")
+    if fields:
+        volunteer.save(update_fields=fields)
+        audit_log_write(
+            action="volunteer_update_contact",
+            actor=actor,
+            target=volunteer,
+            data={"fields": fields},
+        )
+    return volunteer
+
+
+@transaction.atomic
+def volunteer_verify(
+    *, volunteer: Volunteer, actor: Any, approve: bool, note: str = ""
+) -> Volunteer:
+    """An admin of one of the volunteer's organisations verifies a non-mainland ID by hand."""
+    org_ids = Membership.objects.filter(
+        volunteer=volunteer, status__in=Membership.LIVE
+    ).values_list("organisation", flat=True)
+    if not any(user_administers(actor, o) for o in Organisation.objects.filter(pk__in=org_ids)):
+        raise PermissionDenied("只有归属组织的管理员可以核验该志愿者的证件")
+    if volunteer.verification == Volunteer.Verification.VERIFIED:
+        return volunteer
+    volunteer.verification = (
+        Volunteer.Verification.VERIFIED if approve else Volunteer.Verification.FAILED
+    )
+    volunteer.verification_note = note[:200]
+    volunteer.verified_at = timezone.now() if approve else None
+    volunteer.save(update_fields=["verification", "verification_note", "verified_at"])
+    audit_log_write(
+        action="volunteer_verify",
+        actor=actor,
+        target=volunteer,
+        reason=note,
+        data={"approve": approve},
+    )
+    notify(
+        user=volunteer.user,
+        text="您的实名认证已通过" if approve else f"您的实名认证未通过：{note or '请核对证件信息'}",
+    )
+    return volunteer
+
+
+# --- memberships ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def membership_apply(*, volunteer: Volunteer, organisation: Organisation) -> Membership:
+    """Apply to join ``organisation``; at most five live memberships."""
+    Volunteer.objects.select_for_update().filter(pk=volunteer.pk).first()
+    live = Membership.objects.filter(volunteer=volunteer, status__in=Membership.LIVE)
+    if live.filter(organisation=organisation).exists():
+        raise Conflict("您已加入或已申请加入该组织", code="membership_exists")
+    if live.count() >= MAX_MEMBERSHIPS:
+        raise ValidationFailed(
+            f"最多只能加入{MAX_MEMBERSHIPS}个归属组织，请先退出一个再申请",
+            code="membership_limit",
+            extra={"max": MAX_MEMBERSHIPS},
+        )
+    membership = Membership.objects.create(volunteer=volunteer, organisation=organisation)
+    audit_log_write(action="membership_apply", actor=volunteer.user, target=membership)
+    return membership
+
+
+def _locked_membership(membership_id: int) -> Membership:
+    m = (
+        Membership.objects.select_for_update()
+        .select_related("organisation", "volunteer__user")
+        .filter(pk=membership_id)
+        .first()
+    )
+    if m is None:
+        raise NotFound("未找到该入会申请")
+    return m
+
+
+@transaction.atomic
+def membership_decide(
+    *, membership_id: int, actor: Any, approve: bool, note: str = ""
+) -> Membership:
+    """The organisation's admin approves or rejects an application to join."""
+    m = _locked_membership(membership_id)
+    if not user_administers(actor, m.organisation):
+        raise NotFound("未找到该入会申请")
+    if m.status != Membership.Status.PENDING:
+        raise Conflict("该申请已处理", code="membership_decided")
+    m.status = Membership.Status.APPROVED if approve else Membership.Status.REJECTED
+    m.decided_at = timezone.now()
+    m.decided_by = actor
+    m.note = note[:200]
+    m.save(update_fields=["status", "decided_at", "decided_by", "note"])
+    audit_log_write(action="membership_decide", actor=actor, target=m, data={"approve": approve})
+    verb = "已通过" if approve else "未通过"
+    notify(user=m.volunteer.user, text=f"您加入「{m.organisation.name}」的申请{verb}")
+    return m
+
+
+@transaction.atomic
+def membership_remove(*, membership_id: int, actor: Any, reason: str = "") -> Membership:
+    """Leave an organisation (the volunteer) or remove a member (its admin). A volunteer keeps
+    at least one organisation: the last approved membership cannot be removed."""
+    m = _locked_membership(membership_id)
+    is_self = m.volunteer.user_id == getattr(actor, "pk", None)
+    if not is_self and not user_administers(actor, m.organisation):
+        raise NotFound("未找到该归属组织")
+    if m.status not in Membership.LIVE:
+        raise Conflict("该归属组织已退出", code="membership_not_live")
+    Volunteer.objects.select_for_update().filter(pk=m.volunteer_id).first()
+    if m.status == Membership.Status.APPROVED:
+        others = (
+            Membership.objects.filter(
+                volunteer_id=m.volunteer_id, status=Membership.Status.APPROVED
+            )
+            .exclude(pk=m.pk)
+            .count()
+        )
+        if others == 0:
+            raise Conflict(
+                "志愿者至少需要保留一个已加入的归属组织：请先加入另一个组织并通过审核后再退出",
+                code="membership_last",
+            )
+    m.status = Membership.Status.REMOVED
+    m.decided_at = timezone.now()
+    m.decided_by = actor
+    m.note = reason[:200]
+    m.save(update_fields=["status", "decided_at", "decided_by", "note"])
+    audit_log_write(action="membership_remove", actor=actor, target=m, reason=reason)
+    if not is_self:
+        notify(user=m.volunteer.user, text=f"您已被移出「{m.organisation.name}」")
+    return m

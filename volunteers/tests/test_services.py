@@ -1,0 +1,108 @@
+import datetime as dt
+
+import pytest
+
+from core.errors import Conflict, ValidationFailed
+from core.models import AuditLog
+from volunteers import services
+from volunteers.models import Membership, Volunteer
+from volunteers.tests.factories import OrganisationFactory, mainland_id, make_volunteer
+
+pytestmark = pytest.mark.django_db
+
+
+def test_registration_without_an_organisation_is_refused():
+    with pytest.raises(ValidationFailed) as e:
+        make_volunteer(organisations=[])
+    assert e.value.code == "membership_required"
+    assert Volunteer.objects.count() == 0
+
+
+def test_registration_with_six_organisations_is_refused():
+    orgs = [OrganisationFactory() for _ in range(6)]
+    with pytest.raises(ValidationFailed) as e:
+        make_volunteer(organisations=orgs)
+    assert e.value.code == "membership_limit"
+    assert Volunteer.objects.count() == 0
+
+
+def test_the_sixth_membership_is_refused():
+    orgs = [OrganisationFactory() for _ in range(6)]
+    v = make_volunteer(organisations=orgs[:5])
+    with pytest.raises(ValidationFailed) as e:
+        services.membership_apply(volunteer=v, organisation=orgs[5])
+    assert e.value.code == "membership_limit"
+    assert "最多只能加入5个" in e.value.message
+    assert v.memberships.filter(status__in=Membership.LIVE).count() == 5
+
+
+def test_removing_the_last_membership_says_why_not():
+    v = make_volunteer()
+    m = v.memberships.get()
+    with pytest.raises(Conflict) as e:
+        services.membership_remove(membership_id=m.pk, actor=v.user)
+    assert e.value.code == "membership_last"
+    assert "至少需要保留一个" in e.value.message
+    m.refresh_from_db()
+    assert m.status == Membership.Status.APPROVED
+
+
+def test_removal_keeps_at_least_one():
+    a, b = OrganisationFactory(), OrganisationFactory()
+    v = make_volunteer(organisations=[a, b])
+    services.membership_remove(membership_id=v.memberships.get(organisation=a).pk, actor=v.user)
+    assert list(v.memberships.filter(status="approved").values_list("organisation", flat=True)) == [
+        b.pk
+    ]
+
+
+def test_registration_assigns_a_12_character_volunteer_number_and_verifies_mainland_ids():
+    v = make_volunteer()
+    assert len(v.volunteer_no) == 12 and v.volunteer_no.isdigit()
+    assert v.verification == Volunteer.Verification.VERIFIED
+    assert v.birth_date == dt.date(1995, 6, 15) and v.gender == "M"
+    assert (v.surname_pinyin, v.given_pinyin) == ("ZHANG", "XIAOMING")
+    assert AuditLog.objects.filter(action="volunteer_register", target_id=str(v.pk)).exists()
+
+
+def test_the_same_id_cannot_register_twice():
+    number = mainland_id()
+    make_volunteer(id_number=number)
+    with pytest.raises(Conflict) as e:
+        make_volunteer(id_number=number.lower() if number.endswith("X") else " " + number)
+    assert e.value.code == "id_registered"
+
+
+def test_non_mainland_ids_wait_for_an_admin_of_their_organisation(django_user_model):
+    org = OrganisationFactory()
+    v = make_volunteer(
+        organisations=[org],
+        id_type="02",
+        id_number="H12345678",
+        name="陳大文",
+        gender="M",
+        birth_date=dt.date(1990, 1, 1),
+    )
+    assert v.verification == Volunteer.Verification.PENDING
+    assert v.nationality == "HKG"
+    stranger = django_user_model.objects.create_user("stranger", password="x" * 10)
+    services.organisation_admin_add(organisation=OrganisationFactory(), user=stranger)
+    with pytest.raises(Exception) as e:
+        services.volunteer_verify(volunteer=v, actor=stranger, approve=True)
+    assert getattr(e.value, "code", "") == "permission_denied"
+    admin = django_user_model.objects.create_user("admin1", password="x" * 10)
+    services.organisation_admin_add(organisation=org, user=admin)
+    services.volunteer_verify(volunteer=v, actor=admin, approve=True)
+    v.refresh_from_db()
+    assert v.verification == Volunteer.Verification.VERIFIED
+
+
+def test_an_admin_of_a_parent_organisation_approves_membership(org_tree, django_user_model):
+    admin = django_user_model.objects.create_user("adminA", password="x" * 10)
+    services.organisation_admin_add(organisation=org_tree["A"], user=admin)
+    v = make_volunteer(organisations=[org_tree["B"]], approve=False)
+    m = v.memberships.get()
+    services.membership_decide(membership_id=m.pk, actor=admin, approve=True)
+    m.refresh_from_db()
+    assert m.status == Membership.Status.APPROVED
+    assert v.user.notifications.filter(text__contains="已通过").exists()
