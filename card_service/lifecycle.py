@@ -1,0 +1,129 @@
+"""The card lifecycle: one transition table, one function that moves a card.
+
+Every move checks the table, writes a ``CardEvent`` with its time and source, and defers
+side effects (notifications, uniform orders) to after the commit. Moving a card to the
+state it is already in does nothing, so a replayed bank file or a double click is harmless.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from card_service.models import CardApplication, CardEvent, CardStatus
+
+S = CardStatus
+
+# from-state → the states it may move to. Reading it top to bottom is the card's life.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.SUBMITTED: frozenset({S.QUEUED, S.WITHDRAWN}),  # real-name check pending
+    S.QUEUED: frozenset({S.SENT, S.WITHDRAWN}),  # waiting for the bank's cut-off
+    S.SENT: frozenset({S.ACCEPTED, S.REJECTED}),  # in an APPLY file at the bank
+    S.ACCEPTED: frozenset({S.PRODUCED, S.CANCELLED}),  # bank said yes; card in production
+    S.PRODUCED: frozenset({S.AT_BRANCH, S.MAILED, S.CANCELLED}),
+    S.AT_BRANCH: frozenset({S.COLLECTED, S.CANCELLED}),  # debit: waiting at the branch
+    S.MAILED: frozenset({S.ACTIVATED, S.CANCELLED}),  # credit: posted to the volunteer
+    S.COLLECTED: frozenset({S.ACTIVATED, S.CANCELLED}),
+    S.ACTIVATED: frozenset({S.CANCELLED}),
+    S.REJECTED: frozenset(),
+    S.CANCELLED: frozenset(),
+    S.WITHDRAWN: frozenset(),
+}
+
+# The bank EVENT types that move a card, and where to.
+BANK_EVENT_TARGETS: dict[str, str] = {
+    "PRODUCED": S.PRODUCED,
+    "MAILED": S.MAILED,
+    "AT_BRANCH": S.AT_BRANCH,
+    "COLLECTED": S.COLLECTED,
+    "ACTIVATED": S.ACTIVATED,
+    "CANCELLED": S.CANCELLED,
+}
+
+# Hooks other apps register to run after a transition commits: (application_id, to_status).
+_after_commit_hooks: list[Callable[[int, str], None]] = []
+
+
+def on_transition(hook: Callable[[int, str], None]) -> Callable[[int, str], None]:
+    _after_commit_hooks.append(hook)
+    return hook
+
+
+def can_move(from_status: str, to_status: str) -> bool:
+    return to_status in TRANSITIONS.get(from_status, frozenset())
+
+
+def transition(
+    application: CardApplication,
+    to_status: str,
+    *,
+    source: str,
+    at: dt.datetime | None = None,
+    source_ref: str = "",
+    actor: Any = None,
+    note: str = "",
+    changes: dict[str, Any] | None = None,
+) -> bool:
+    """Move ``application`` to ``to_status``; returns False when it is already there.
+
+    The caller holds the row (``select_for_update``) inside a transaction. ``changes`` are
+    field values saved together with the move (card reference, tracking number, …).
+    """
+    from core.errors import IllegalTransition
+
+    current = application.status
+    if current == to_status:
+        return False
+    if not can_move(current, to_status):
+        raise IllegalTransition(
+            f"志愿者证当前状态为「{CardStatus(current).label}」，不能变更为「{CardStatus(to_status).label}」",
+            extra={"from": current, "to": to_status, "application_no": application.application_no},
+        )
+    when = at or timezone.now()
+    application.status = to_status
+    application.status_changed_at = when
+    fields = ["status", "status_changed_at"]
+    for name, value in (changes or {}).items():
+        setattr(application, name, value)
+        fields.append(name)
+    application.save(update_fields=fields)
+    CardEvent.objects.create(
+        application=application,
+        from_status=current,
+        to_status=to_status,
+        at=when,
+        source=source,
+        source_ref=source_ref[:80],
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        note=note[:120],
+    )
+    app_id = application.pk
+    for hook in list(_after_commit_hooks):
+        transaction.on_commit(lambda hook=hook: hook(app_id, to_status))
+    return True
+
+
+def record_fact(
+    application: CardApplication,
+    fact: str,
+    *,
+    source: str,
+    at: dt.datetime,
+    source_ref: str = "",
+    note: str = "",
+) -> None:
+    """Record a fact about the card that is not a move (the first purchase)."""
+    CardEvent.objects.create(
+        application=application,
+        from_status=application.status,
+        to_status=application.status,
+        fact=fact,
+        at=at,
+        source=source,
+        source_ref=source_ref[:80],
+        note=note[:120],
+    )

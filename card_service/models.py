@@ -1,0 +1,229 @@
+"""Banks, branches, card applications and the card's lifecycle.
+
+A ``CardApplication`` is one card's whole journey: the application, the bank's decision and
+the card it becomes (card reference and masked number once accepted). Its ``status`` moves
+only through ``card_service.lifecycle.transition``; every move is a ``CardEvent`` row."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core.fields import EncryptedTextField
+from core.masking import mask_address
+
+
+class Bank(models.Model):
+    code = models.CharField(_("代码"), max_length=4, primary_key=True)
+    name = models.CharField(_("名称"), max_length=40)
+    short_name = models.CharField(_("简称"), max_length=10)
+    offers_debit = models.BooleanField(_("借记卡"), default=True)
+    offers_credit = models.BooleanField(_("信用卡"), default=True)
+    accepts_non_mainland_ids = models.BooleanField(
+        _("受理港澳台及外籍证件"), default=False, help_text=_("证件类型 02–05 只能办理该行借记卡")
+    )
+    cutoff = models.TimeField(_("每日截止时间"), default="17:00")
+    hotline = models.CharField(_("客服热线"), max_length=20)
+    enabled = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("发卡银行")
+        verbose_name_plural = _("发卡银行")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Branch(models.Model):
+    bank = models.ForeignKey(Bank, on_delete=models.PROTECT, related_name="branches")
+    code = models.CharField(_("网点代码"), max_length=10)
+    name = models.CharField(_("网点名称"), max_length=60)
+    city_code = models.CharField(_("地市代码"), max_length=6, db_index=True)
+    address = models.CharField(_("地址"), max_length=120)
+    active = models.BooleanField(_("营业中"), default=True)
+
+    class Meta:
+        verbose_name = _("发卡网点")
+        verbose_name_plural = _("发卡网点")
+        ordering = ["bank", "city_code", "code"]
+        constraints = [models.UniqueConstraint(fields=["bank", "code"], name="uniq_branch_code")]
+
+    def __str__(self) -> str:
+        return f"{self.bank.short_name} {self.name}"
+
+
+class CardStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("已提交，等待实名核验")
+    QUEUED = "queued", _("等待报送银行")
+    SENT = "sent", _("已报送银行")
+    ACCEPTED = "accepted", _("银行已受理，制卡中")
+    REJECTED = "rejected", _("银行未受理")
+    PRODUCED = "produced", _("卡片已制成")
+    AT_BRANCH = "at_branch", _("已到网点，待领取")
+    MAILED = "mailed", _("已寄出")
+    COLLECTED = "collected", _("已领卡")
+    ACTIVATED = "activated", _("已激活")
+    CANCELLED = "cancelled", _("已注销")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+OPEN_STATUSES = (
+    CardStatus.SUBMITTED,
+    CardStatus.QUEUED,
+    CardStatus.SENT,
+    CardStatus.ACCEPTED,
+    CardStatus.PRODUCED,
+    CardStatus.AT_BRANCH,
+    CardStatus.MAILED,
+    CardStatus.COLLECTED,
+    CardStatus.ACTIVATED,
+)
+
+
+class CardApplication(models.Model):
+    class ApplyType(models.TextChoices):
+        NEW = "N", _("新办")
+        REPLACEMENT = "R", _("换卡")
+
+    class Product(models.TextChoices):
+        DEBIT = "D", _("借记卡")
+        CREDIT = "C", _("信用卡")
+
+    class Delivery(models.TextChoices):
+        BRANCH = "B", _("网点领取")
+        MAIL = "M", _("邮寄")
+
+    class UniformSize(models.TextChoices):
+        S = "S", "S"
+        M = "M", "M"
+        L = "L", "L"
+        XL = "XL", "XL"
+        XXL = "XXL", "XXL"
+        XXXL = "XXXL", "XXXL"
+
+    class GuardianRelation(models.TextChoices):
+        FATHER = "01", _("父亲")
+        MOTHER = "02", _("母亲")
+        OTHER = "03", _("其他法定监护人")
+
+    class FeePayer(models.TextChoices):
+        PROGRAMME = "programme", _("免费（首张卡）")
+        VOLUNTEER = "volunteer", _("志愿者自付工本费")
+
+    application_no = models.CharField(_("申请编号"), max_length=20, unique=True)
+    volunteer = models.ForeignKey(
+        "volunteers.Volunteer", on_delete=models.PROTECT, related_name="card_applications"
+    )
+    card_serial = models.PositiveSmallIntegerField(_("卡序号"))
+    apply_type = models.CharField(_("申请类型"), max_length=1, choices=ApplyType.choices)
+    bank = models.ForeignKey(Bank, on_delete=models.PROTECT, related_name="applications")
+    product = models.CharField(_("卡种"), max_length=1, choices=Product.choices)
+    delivery = models.CharField(_("领卡方式"), max_length=1, choices=Delivery.choices)
+    branch = models.ForeignKey(
+        Branch, null=True, blank=True, on_delete=models.PROTECT, related_name="applications"
+    )
+    mail_address = EncryptedTextField(_("邮寄地址"), blank=True, default="")
+    postcode = models.CharField(_("邮政编码"), max_length=6, blank=True)
+    uniform_size = models.CharField(_("服装尺码"), max_length=4, choices=UniformSize.choices)
+    photo = models.FileField(_("证件照"), upload_to="card_photos/")
+    photo_sha256 = models.CharField(max_length=64)
+    guardian_name = models.CharField(_("监护人姓名"), max_length=40, blank=True)
+    guardian_id_type = models.CharField(_("监护人证件类型"), max_length=2, blank=True)
+    guardian_id_number = EncryptedTextField(_("监护人证件号码"), blank=True, default="")
+    guardian_relation = models.CharField(
+        _("与申请人关系"), max_length=2, choices=GuardianRelation.choices, blank=True
+    )
+    fee_payer = models.CharField(
+        _("工本费"), max_length=10, choices=FeePayer.choices, default=FeePayer.PROGRAMME
+    )
+    # The APPLY record exactly as checked at submission (JSON, encrypted: it holds the ID).
+    apply_record = EncryptedTextField(editable=False)
+    qr_payload = models.CharField(_("二维码内容"), max_length=64)
+    applied_at = models.DateTimeField(_("申请时间"))
+    status = models.CharField(
+        _("状态"), max_length=12, choices=CardStatus.choices, default=CardStatus.SUBMITTED
+    )
+    status_changed_at = models.DateTimeField(_("状态时间"))
+    batch = models.ForeignKey(
+        "bank_adapters.Batch",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="applications",
+    )
+    reason_code = models.CharField(_("未受理原因代码"), max_length=4, blank=True)
+    reason_text = models.CharField(_("未受理原因"), max_length=60, blank=True)
+    card_ref = models.CharField(_("银行卡片参考号"), max_length=32, null=True, blank=True)
+    masked_pan = models.CharField(_("卡号（掩码）"), max_length=19, blank=True)
+    expected_ready_date = models.DateField(_("预计制成日期"), null=True, blank=True)
+    tracking_no = models.CharField(_("快递单号"), max_length=40, blank=True)
+    activated_at = models.DateTimeField(_("激活时间"), null=True, blank=True)
+    first_spend_at = models.DateTimeField(_("首次消费时间"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("注销时间"), null=True, blank=True)
+    cancel_reason = models.CharField(_("注销原因"), max_length=1, blank=True)
+
+    class Meta:
+        verbose_name = _("志愿者证申请")
+        verbose_name_plural = _("志愿者证申请")
+        ordering = ["-applied_at", "-id"]
+        constraints = [
+            # One active card or open application per volunteer, enforced by the database too.
+            models.UniqueConstraint(
+                fields=["volunteer"],
+                condition=Q(status__in=[s.value for s in OPEN_STATUSES]),
+                name="one_open_card_per_volunteer",
+            ),
+            models.UniqueConstraint(fields=["bank", "card_ref"], name="uniq_card_ref_per_bank"),
+            models.UniqueConstraint(fields=["volunteer", "card_serial"], name="uniq_card_serial"),
+        ]
+        indexes = [
+            models.Index(fields=["bank", "status"]),
+            models.Index(fields=["volunteer", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.application_no
+
+    @property
+    def mail_address_masked(self) -> str:
+        return mask_address(self.mail_address)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class CardEvent(models.Model):
+    """One row per move of a card, or per fact about it (first purchase), with its source."""
+
+    class Source(models.TextChoices):
+        VOLUNTEER = "volunteer", _("志愿者")
+        ADMIN = "admin", _("管理员")
+        BANK_FILE = "bank_file", _("银行文件")
+        SYSTEM = "system", _("系统")
+
+    application = models.ForeignKey(
+        CardApplication, on_delete=models.CASCADE, related_name="events"
+    )
+    from_status = models.CharField(max_length=12, blank=True)
+    to_status = models.CharField(max_length=12)
+    fact = models.CharField(max_length=16, blank=True)
+    at = models.DateTimeField(_("发生时间"))
+    recorded_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    source_ref = models.CharField(_("来源"), max_length=80, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("志愿者证进度")
+        verbose_name_plural = _("志愿者证进度")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.application_id}: {self.from_status}→{self.to_status}{self.fact}"
