@@ -400,12 +400,19 @@ def _verify(
             "envelope_bad_signature", _("签名属性中的内容类型与实际内容不符，文件可能被篡改")
         )
 
-    # The signer must be one of the partner's configured certificates, byte for byte.
-    embedded = [c for c in certs if _cert_matches(c, sid)]
-    if not embedded:
-        raise _fail("envelope_malformed", _("签名中未附带签名者证书，请合作方签名时附带证书"))
-    pinned = {c.public_bytes(serialization.Encoding.DER): c for c in partner_certs}
-    signer_cert = next((pinned[c.dump()] for c in embedded if c.dump() in pinned), None)
+    # The signer (named by the SignerInfo's sid) must be one of the partner's configured
+    # certificates; its key checks the signature, and the copy the partner included must be
+    # that certificate byte for byte.
+    signer_cert = next(
+        (
+            c
+            for c in partner_certs
+            if _cert_matches(
+                asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER)), sid
+            )
+        ),
+        None,
+    )
     if signer_cert is None:
         raise _fail(
             "envelope_unknown_signer",
@@ -445,6 +452,15 @@ def _verify(
             public_key.verify(signature, attrs_der, ec.ECDSA(hashes.SHA256()))
     except InvalidSignature:
         raise _fail("envelope_bad_signature", _("签名验证失败，文件可能被篡改，请合作方重发"))
+
+    signer_der = signer_cert.public_bytes(serialization.Encoding.DER)
+    if not certs:
+        raise _fail("envelope_malformed", _("签名中未附带签名者证书，请合作方签名时附带证书"))
+    if not any(c.dump() == signer_der for c in certs):
+        raise _fail(
+            "envelope_tampered",
+            _("签名中附带的签名者证书与配置的证书不一致，文件可能被篡改，请合作方重发"),
+        )
 
     signing_time = None
     if attrs.get("signing_time"):

@@ -379,6 +379,7 @@ class SftpPartnerClient:
                     fh.MAX_REQUEST_SIZE = self.request_size
                     for chunk in src.chunks():
                         fh.write(chunk)
+                    self._drain_write_acks(fh)
             except (OSError, paramiko.SSHException, EOFError) as exc:
                 raise self._io_error(exc, "write", part)
 
@@ -411,6 +412,14 @@ class SftpPartnerClient:
                     extra={"path": final, "local_size": src.size},
                 )
             return UploadResult(name=name, size=src.size, sha256=src.sha256, already_present=False)
+
+    def _drain_write_acks(self, fh: paramiko.SFTPFile) -> None:
+        # In pipelined mode paramiko drops the write replies it has not read by the time the
+        # file is closed, so a server's "write failed" would go unseen. Read every reply
+        # now: an error status raises here instead.
+        pending = fh._reqs
+        while pending:
+            self.sftp._read_response(pending.popleft())
 
     def _compare_existing(
         self, name: str, final: str, attrs: paramiko.SFTPAttributes, src: _LocalSource
