@@ -1,0 +1,5 @@
+"""CEB partner file codec; see codec.py."""
+
+from bank_adapters.ceb.codec import EXTENSION, FILE_TYPES, PARTNER, decode, encode, write
+
+__all__ = ["EXTENSION", "FILE_TYPES", "PARTNER", "decode", "encode", "write"]
