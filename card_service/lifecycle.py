@@ -127,3 +127,49 @@ def record_fact(
         source_ref=source_ref[:80],
         note=note[:120],
     )
+
+
+def transition_many(
+    ids: list[int],
+    from_status: str,
+    to_status: str,
+    *,
+    source: str,
+    at: dt.datetime,
+    source_ref: str = "",
+    changes: dict[str, Any] | None = None,
+) -> int:
+    """Move many cards that are all in ``from_status`` at once (a batch going out): one
+    guarded UPDATE per chunk and one event row each. Any card no longer in ``from_status``
+    aborts the move (the caller's transaction rolls back)."""
+    from core.errors import Conflict, IllegalTransition
+
+    if not can_move(from_status, to_status):
+        raise IllegalTransition(extra={"from": from_status, "to": to_status})
+    moved = 0
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        n = CardApplication.objects.filter(pk__in=chunk, status=from_status).update(
+            status=to_status, status_changed_at=at, **(changes or {})
+        )
+        if n != len(chunk):
+            raise Conflict("部分申请状态已变化，请重试", code="concurrent_change")
+        CardEvent.objects.bulk_create(
+            [
+                CardEvent(
+                    application_id=i,
+                    from_status=from_status,
+                    to_status=to_status,
+                    at=at,
+                    source=source,
+                    source_ref=source_ref[:80],
+                )
+                for i in chunk
+            ],
+            batch_size=2000,
+        )
+        moved += n
+    for hook in list(_after_commit_hooks):
+        for i in ids:
+            transaction.on_commit(lambda hook=hook, i=i: hook(i, to_status))
+    return moved

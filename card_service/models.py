@@ -227,3 +227,29 @@ class CardEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application_id}: {self.from_status}→{self.to_status}{self.fact}"
+
+
+class CardSpend(models.Model):
+    """Purchases reported by a bank for one card on one day (a SPENDS event, or 1 for the
+    FIRST_SPEND). Each bank event id appears once; the donations report sums these rows."""
+
+    bank = models.ForeignKey(Bank, on_delete=models.PROTECT, related_name="+")
+    application = models.ForeignKey(
+        CardApplication, on_delete=models.PROTECT, related_name="spends"
+    )
+    event_id = models.CharField(max_length=24)
+    event_type = models.CharField(max_length=12)
+    day = models.DateField()
+    count = models.PositiveIntegerField()
+    city_code = models.CharField(max_length=6)
+
+    class Meta:
+        verbose_name = _("持卡消费")
+        verbose_name_plural = _("持卡消费")
+        constraints = [
+            models.UniqueConstraint(fields=["bank", "event_id"], name="uniq_spend_event")
+        ]
+        indexes = [models.Index(fields=["day", "bank", "city_code"])]
+
+    def __str__(self) -> str:
+        return f"{self.bank_id} {self.day} ×{self.count}"

@@ -149,6 +149,17 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+EXCHANGE_POLL_SECONDS = env.int("EXCHANGE_POLL_SECONDS", default=120)
+CELERY_BEAT_SCHEDULE = {
+    "exchange-send-due": {
+        "task": "bank_adapters.tasks.exchange_send_due",
+        "schedule": EXCHANGE_POLL_SECONDS,
+    },
+    "exchange-receive": {
+        "task": "bank_adapters.tasks.exchange_receive_all",
+        "schedule": EXCHANGE_POLL_SECONDS,
+    },
+}
 
 # --- Email -----------------------------------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

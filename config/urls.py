@@ -7,5 +7,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("api/activities/", include("activities.urls")),
+    path("activities/", include("activities.page_urls")),
     path("api/", include("volunteers.urls")),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -33,6 +34,11 @@ GUANGDONG_CITY_CODES = {
     "441900": "东莞市", "442000": "中山市", "445100": "潮州市", "445200": "揭阳市",
     "445300": "云浮市",
 }  # fmt: skip
+
+
+# Called inside the verifying transaction with the volunteer's id (the card service queues
+# applications that waited for the check). Registered by other apps' AppConfig.ready().
+on_verified: list[Callable[[int], object]] = []
 
 
 def id_number_index(id_type: str, id_number: str) -> str:
@@ -328,6 +334,9 @@ def volunteer_verify(
     volunteer.verification_note = note[:200]
     volunteer.verified_at = timezone.now() if approve else None
     volunteer.save(update_fields=["verification", "verification_note", "verified_at"])
+    if approve:
+        for hook in on_verified:
+            hook(volunteer.pk)
     audit_log_write(
         action="volunteer_verify",
         actor=actor,

@@ -1,0 +1,468 @@
+"""The bank exchange: outbound batches and inbound files, each step safe to repeat.
+
+Outbound: claim the waiting rows into a Batch, encode, seal (sign then encrypt), store the
+sealed bytes and register them as ``PartnerFile(prepared)`` — all in one transaction. Then
+deliver every prepared file over SFTP (atomic upload, idempotent) and mark it delivered.
+A crash before the commit leaves nothing claimed; after it, the next run delivers.
+
+Inbound: download, register the (name, SHA-256) pair, open the envelope, decode and apply
+the whole file in one transaction or nothing. A name already applied with the same bytes is
+skipped; the same name with new bytes is quarantined. Refusals raise alerts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import logging
+import os
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from bank_adapters import codecs, partners
+from bank_adapters.alerts import alert_raise
+from bank_adapters.envelope import EnvelopeError
+from bank_adapters.errors import FileFormatError
+from bank_adapters.models import Alert, AppliedBankEvent, Batch, PartnerFile, SeqCounter
+from bank_adapters.records import Header
+from bank_adapters.sftp import HostKeyMismatch, SftpError
+from core.errors import ServiceError
+
+logger = logging.getLogger(__name__)
+
+BANKS = ("BOC", "ICBC", "CEB")
+INBOUND_TYPES = {"BOC": ("RESULT", "EVENT", "POLICY"), "ICBC": ("RESULT", "EVENT", "POLICY"),
+                 "CEB": ("RESULT", "EVENT", "POLICY"), "UNF": ("STATUS",)}  # fmt: skip
+MAX_DELIVERY_ATTEMPTS = 3
+
+# --- what other apps plug in ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """An outbound file type. ``claim(partner, batch, now)`` marks the waiting rows as in
+    ``batch`` and returns their records (inside the batch's transaction); ``attachment``
+    returns the bytes of a companion archive (the APPLY file's PHOTO zip)."""
+
+    file_type: str
+    claim: Callable[[str, Batch, dt.datetime], list[Any]]
+    attachment: Callable[[str, Batch], bytes] | None = None
+    attachment_type: str = ""
+
+
+OUTBOUND: dict[str, Outbound] = {}
+# file_type → apply(partner, record, source_ref) for one inbound record; raising refuses the file.
+INBOUND_APPLIERS: dict[str, Callable[..., Any]] = {}
+
+
+def register_outbound(spec: Outbound) -> None:
+    OUTBOUND[spec.file_type] = spec
+
+
+def register_inbound(file_type: str, apply: Callable[..., Any]) -> None:
+    INBOUND_APPLIERS[file_type] = apply
+
+
+# --- the registry ---------------------------------------------------------------------
+
+
+def next_seq(partner: str, file_type: str, business_date: dt.date) -> int:
+    """The next SEQ for partner, type and date (call inside a transaction)."""
+    SeqCounter.objects.get_or_create(
+        partner=partner, file_type=file_type, business_date=business_date
+    )
+    counter = SeqCounter.objects.select_for_update().get(
+        partner=partner, file_type=file_type, business_date=business_date
+    )
+    counter.last_seq += 1
+    if counter.last_seq > 9999:
+        raise ServiceError("当日文件序号已用尽", code="seq_exhausted")
+    counter.save(update_fields=["last_seq"])
+    return counter.last_seq
+
+
+def _store(
+    cfg: partners.ServiceConfig, direction: str, partner: str, name: str, data: bytes
+) -> Path:
+    folder = cfg.storage_dir / direction / partner
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    return path
+
+
+def _register_out(
+    cfg: partners.ServiceConfig, partner: str, file_type: str, day: dt.date, seq: int,
+    data: bytes, count: int | None,
+) -> PartnerFile:  # fmt: skip
+    name = codecs.build_filename(partner, file_type, day, seq)
+    path = _store(cfg, "out", partner, name, data)
+    return PartnerFile.objects.create(
+        partner=partner,
+        direction=PartnerFile.Direction.OUT,
+        name=name,
+        file_type=file_type,
+        business_date=day,
+        seq=seq,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        state=PartnerFile.State.PREPARED,
+        record_count=count,
+        stored_path=str(path),
+    )
+
+
+# --- outbound ---------------------------------------------------------------------------
+
+
+class _NothingToSend(Exception):
+    pass
+
+
+def prepare(partner: str, file_type: str, *, now: dt.datetime | None = None) -> Batch | None:
+    """Claim what waits for ``partner``, encode and seal it, and register the file(s).
+    Returns the batch, or None when nothing waits."""
+    spec = OUTBOUND[file_type]
+    cfg = partners.load()
+    pcfg = cfg.partner(partner)
+    now = now or timezone.now()
+    local = timezone.localtime(now)
+    day = local.date()
+    try:
+        with transaction.atomic():
+            seq = next_seq(partner, file_type, day)
+            batch = Batch.objects.create(
+                partner=partner, file_type=file_type, business_date=day, seq=seq, record_count=0
+            )
+            records = spec.claim(partner, batch, now)
+            if not records:
+                raise _NothingToSend
+            header = Header(
+                partner=partner,
+                file_type=file_type,
+                business_date=day,
+                seq=seq,
+                count=None if partner == "UNF" else len(records),
+                created_at=local.replace(microsecond=0) if partner == "BOC" else None,
+            )
+            plaintext = codecs.codec_for(partner).encode(header, records)
+            if spec.attachment is not None:
+                extra = spec.attachment(partner, batch)
+                batch.photo_file = _register_out(
+                    cfg, partner, spec.attachment_type, day, seq, cfg.seal(extra, pcfg), None
+                )
+            batch.data_file = _register_out(
+                cfg, partner, file_type, day, seq, cfg.seal(plaintext, pcfg), len(records)
+            )
+            batch.record_count = len(records)
+            batch.save(update_fields=["data_file", "photo_file", "record_count"])
+    except _NothingToSend:
+        return None
+    logger.info("prepared %s with %d records", batch, batch.record_count)
+    return batch
+
+
+@dataclass
+class DeliveryReport:
+    partner: str
+    delivered: list[str] = field(default_factory=list)
+    already_there: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+def deliver(partner: str, *, progress: Callable[[int], None] | None = None) -> DeliveryReport:
+    """Upload every prepared file of ``partner`` (archives before the file that names them).
+    Safe to repeat: a file already on the server with the same bytes counts as delivered."""
+    report = DeliveryReport(partner)
+    pending = list(
+        PartnerFile.objects.filter(
+            partner=partner, direction=PartnerFile.Direction.OUT, state=PartnerFile.State.PREPARED
+        ).order_by("business_date", "seq", "-file_type")
+    )
+    # PHOTO before APPLY of the same SEQ: the bank never sees an APPLY without its photos.
+    pending.sort(key=lambda f: (f.business_date, f.seq, f.file_type != "PHOTO"))
+    if not pending:
+        return report
+    pcfg = partners.load().partner(partner)
+    try:
+        with pcfg.sftp_client() as client:
+            for pf in pending:
+                data_path = Path(pf.stored_path)
+                if hashlib.sha256(data_path.read_bytes()).hexdigest() != pf.sha256:
+                    raise ServiceError(f"本地存档 {pf.name} 已损坏", code="archive_corrupt")
+                result = client.upload(pf.name, data_path)
+                PartnerFile.objects.filter(pk=pf.pk).update(
+                    state=PartnerFile.State.DELIVERED,
+                    delivered_at=timezone.now(),
+                    attempts=pf.attempts + 1,
+                    error="",
+                )
+                (report.already_there if result.already_present else report.delivered).append(
+                    pf.name
+                )
+                if progress:
+                    progress(1)
+    except HostKeyMismatch as exc:
+        alert_raise(kind=Alert.Kind.HOST_KEY, partner=partner, message=exc.message)
+        raise
+    except (SftpError, OSError) as exc:
+        for pf in pending:
+            if pf.name in report.delivered or pf.name in report.already_there:
+                continue
+            pf.attempts += 1
+            pf.error = str(exc)[:2000]
+            pf.save(update_fields=["attempts", "error", "updated_at"])
+            report.failed.append(pf.name)
+            if pf.attempts == MAX_DELIVERY_ATTEMPTS:
+                alert_raise(
+                    kind=Alert.Kind.DELIVERY_FAILED,
+                    partner=partner,
+                    message=f"{pf.name} 已连续 {pf.attempts} 次发送失败：{exc}",
+                    file=pf,
+                )
+        raise
+    return report
+
+
+def send(
+    partner: str, *, now: dt.datetime | None = None, types: Iterable[str] | None = None
+) -> DeliveryReport:
+    """Prepare whatever waits for ``partner`` now, then deliver every prepared file."""
+    for file_type in types or _outbound_types(partner):
+        prepare(partner, file_type, now=now)
+    return deliver(partner)
+
+
+def _outbound_types(partner: str) -> list[str]:
+    allowed = codecs.PARTNER_FILE_TYPES[partner]
+    return [t for t in OUTBOUND if t in allowed and t in ("APPLY", "ORDER")]
+
+
+def cutoff_due(partner: str, now: dt.datetime) -> bool:
+    """True at or after today's cut-off on a working day when no batch went out since it."""
+    from core.workdays import is_working_day
+
+    pcfg = partners.load().partner(partner)
+    local = timezone.localtime(now)
+    if not pcfg.enabled or not is_working_day(local.date()) or local.time() < pcfg.cutoff:
+        return False
+    cut = timezone.make_aware(dt.datetime.combine(local.date(), pcfg.cutoff))
+    types = _outbound_types(partner)
+    return not Batch.objects.filter(
+        partner=partner, file_type__in=types, created_at__gte=cut
+    ).exists()
+
+
+def send_due(*, now: dt.datetime | None = None) -> dict[str, DeliveryReport]:
+    """The beat's job: at each partner's cut-off send what waits; always retry deliveries."""
+    now = now or timezone.now()
+    reports = {}
+    for pcfg in partners.load().enabled_partners():
+        try:
+            if cutoff_due(pcfg.code, now):
+                for file_type in _outbound_types(pcfg.code):
+                    prepare(pcfg.code, file_type, now=now)
+            reports[pcfg.code] = deliver(pcfg.code)
+        except (SftpError, OSError) as exc:
+            logger.warning("delivery to %s failed: %s", pcfg.code, exc)
+    return reports
+
+
+# --- inbound ----------------------------------------------------------------------------
+
+
+@dataclass
+class ReceiveReport:
+    partner: str
+    applied: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    quarantined: list[str] = field(default_factory=list)
+
+
+def _refuse(pf: PartnerFile, exc: Exception, kind: str = Alert.Kind.FILE_REFUSED) -> None:
+    message = getattr(exc, "message", None) or str(exc)
+    pf.state = PartnerFile.State.REFUSED
+    pf.error = message[:4000]
+    pf.save(update_fields=["state", "error", "updated_at"])
+    if isinstance(exc, FileFormatError) and exc.field == "masked_pan":
+        kind = Alert.Kind.FULL_PAN
+    elif getattr(exc, "code", "") == "unknown_record":
+        kind = Alert.Kind.UNKNOWN_RECORD
+    alert_raise(
+        kind=kind, partner=pf.partner, message=f"{pf.name} 整个文件未处理：{message}", file=pf
+    )
+
+
+def _apply_records(partner: str, file_type: str, records: Iterator[Any], pf: PartnerFile) -> int:
+    apply = INBOUND_APPLIERS.get(file_type)
+    if apply is None:
+        raise ServiceError(f"暂不处理 {file_type} 文件", code="file_type_unsupported")
+    n = 0
+    for rec in records:
+        n += 1
+        if file_type == "EVENT":
+            # Each event id is applied once, ever, whichever file repeats it.
+            if AppliedBankEvent.objects.filter(partner=partner, event_id=rec.event_id).exists():
+                continue
+            AppliedBankEvent.objects.create(partner=partner, event_id=rec.event_id, file=pf)
+        apply(partner=partner, record=rec, source_ref=pf.name)
+    return n
+
+
+def process(pf: PartnerFile, data: bytes) -> bool:
+    """Open, decode and apply one received file in one transaction; refuse it whole on any
+    error. Returns True when applied."""
+    cfg = partners.load()
+    pcfg = cfg.partner(pf.partner)
+    try:
+        opened = cfg.open(data, pcfg)
+        header, records = codecs.decode_file(opened.plaintext, filename=pf.name)
+        if header.file_type not in INBOUND_TYPES[pf.partner]:
+            raise FileFormatError(
+                f"不接收 {header.file_type} 类型的文件", file=pf.name, field="file_type"
+            )
+        with transaction.atomic():
+            n = _apply_records(pf.partner, header.file_type, records, pf)
+            PartnerFile.objects.filter(pk=pf.pk).update(
+                state=PartnerFile.State.APPLIED, record_count=n, applied_at=timezone.now(), error=""
+            )
+    except (ServiceError, EnvelopeError, FileFormatError) as exc:
+        _refuse(pf, exc)
+        return False
+    pf.refresh_from_db()
+    return True
+
+
+def _receive_one(cfg: partners.ServiceConfig, partner: str, name: str, data: bytes) -> str:
+    sha = hashlib.sha256(data).hexdigest()
+    known = PartnerFile.objects.filter(
+        partner=partner, direction=PartnerFile.Direction.IN, name=name
+    )
+    same = known.filter(sha256=sha).first()
+    if same is not None:
+        if same.state == PartnerFile.State.APPLIED:
+            return "already"
+        if same.state in (PartnerFile.State.REFUSED, PartnerFile.State.QUARANTINED):
+            return "skipped"
+        pf = same  # received earlier, interrupted before it was applied: apply it now
+    elif known.exists():
+        pf = PartnerFile.objects.create(
+            partner=partner, direction=PartnerFile.Direction.IN, name=name,
+            file_type=known.first().file_type, business_date=known.first().business_date,
+            seq=known.first().seq, sha256=sha, size=len(data),
+            state=PartnerFile.State.QUARANTINED,
+            stored_path=str(_store(cfg, "quarantine", partner, f"{name}.{sha[:12]}", data)),
+        )  # fmt: skip
+        alert_raise(
+            kind=Alert.Kind.QUARANTINED,
+            partner=partner,
+            message=f"{name} 已处理过，但这次收到的内容不同（SHA-256 {sha[:16]}…），已隔离，未处理",
+            file=pf,
+        )
+        return "quarantined"
+    else:
+        try:
+            parsed = codecs.parse_filename(name)
+            if parsed.partner != partner:
+                raise FileFormatError(
+                    f"文件名中的合作方应为 {partner}", file=name, field="filename"
+                )
+            file_type, day, seq = parsed.file_type, parsed.business_date, parsed.seq
+            bad: Exception | None = None
+        except FileFormatError as exc:
+            file_type, day, seq, bad = "?", timezone.localdate(), 0, exc
+        pf = PartnerFile.objects.create(
+            partner=partner, direction=PartnerFile.Direction.IN, name=name, file_type=file_type,
+            business_date=day, seq=seq, sha256=sha, size=len(data),
+            state=PartnerFile.State.RECEIVED,
+            stored_path=str(_store(cfg, "in", partner, name, data)),
+        )  # fmt: skip
+        if bad is not None:
+            _refuse(pf, bad)
+            return "refused"
+    return "applied" if process(pf, data) else "refused"
+
+
+def receive(partner: str, *, progress: Callable[[int], None] | None = None) -> ReceiveReport:
+    """Fetch and apply every new file the partner left for us."""
+    cfg = partners.load()
+    pcfg = cfg.partner(partner)
+    report = ReceiveReport(partner)
+    try:
+        with pcfg.sftp_client() as client:
+            for remote in sorted(client.list_incoming(), key=lambda r: r.name):
+                data = client.download(remote.name)
+                outcome = _receive_one(cfg, partner, remote.name, data)
+                if outcome in ("applied", "already"):
+                    client.mark_done(remote.name)
+                    (report.applied if outcome == "applied" else report.skipped).append(remote.name)
+                elif outcome == "quarantined":
+                    report.quarantined.append(remote.name)
+                elif outcome == "refused":
+                    report.refused.append(remote.name)
+                else:
+                    report.skipped.append(remote.name)
+                if progress:
+                    progress(1)
+    except HostKeyMismatch as exc:
+        alert_raise(kind=Alert.Kind.HOST_KEY, partner=partner, message=exc.message)
+        raise
+    return report
+
+
+def receive_all() -> dict[str, ReceiveReport]:
+    reports = {}
+    for pcfg in partners.load().enabled_partners():
+        try:
+            reports[pcfg.code] = receive(pcfg.code)
+        except (SftpError, OSError) as exc:
+            logger.warning("receiving from %s failed: %s", pcfg.code, exc)
+    return reports
+
+
+def retry_refused(file_id: int) -> bool:
+    """Operations re-run a refused file (after the cause was fixed), from its stored copy."""
+    pf = PartnerFile.objects.get(pk=file_id, direction=PartnerFile.Direction.IN)
+    if pf.state != PartnerFile.State.REFUSED:
+        raise ServiceError("只能重新处理已拒收的文件", code="not_refused")
+    pf.state = PartnerFile.State.RECEIVED
+    pf.save(update_fields=["state", "updated_at"])
+    return process(pf, Path(pf.stored_path).read_bytes())
+
+
+# --- the APPLY file and its PHOTO archive -------------------------------------------------
+
+
+def _claim_applications(partner: str, batch: Batch, now: dt.datetime) -> list[Any]:
+    from card_service.exchange import claim_applications
+
+    return claim_applications(partner, batch, now)
+
+
+def _photo_archive(partner: str, batch: Batch) -> bytes:
+    from card_service.exchange import photo_archive
+
+    return photo_archive(batch)
+
+
+register_outbound(
+    Outbound("APPLY", _claim_applications, attachment=_photo_archive, attachment_type="PHOTO")
+)
+
+
+def zip_members(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return {n: zf.read(n) for n in zf.namelist()}

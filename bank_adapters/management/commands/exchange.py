@@ -1,0 +1,77 @@
+"""``exchange send|receive|status|retry [--partner X]``: the exchange by hand.
+
+``send`` prepares whatever waits now (whatever the cut-off) and delivers every file the
+registry shows as not yet delivered, so after an outage one ``exchange send`` catches up."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+from tqdm import tqdm
+
+from bank_adapters import exchange, partners
+from bank_adapters.models import PartnerFile
+from bank_adapters.selectors import exchange_status
+from core.errors import ServiceError
+
+
+class Command(BaseCommand):
+    help = "Send to, receive from, or show the state of the partners' SFTP exchange."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("action", choices=["send", "receive", "status", "retry"])
+        parser.add_argument("--partner", choices=partners.PARTNER_CODES)
+        parser.add_argument("--file-id", type=int, help="with retry: the refused file to re-run")
+
+    def _partners(self, code: str | None) -> list[str]:
+        cfg = partners.load()
+        if code:
+            cfg.partner(code)
+            return [code]
+        return [p.code for p in cfg.enabled_partners()]
+
+    def handle(self, *args, action: str, partner: str | None, file_id: int | None, **opts) -> None:
+        try:
+            if action == "status":
+                self._status(partner)
+            elif action == "retry":
+                if not file_id:
+                    raise CommandError("retry needs --file-id")
+                ok = exchange.retry_refused(file_id)
+                self.stdout.write("applied" if ok else "refused again (see alerts)")
+            elif action == "send":
+                for code in self._partners(partner):
+                    for file_type in exchange._outbound_types(code):
+                        batch = exchange.prepare(code, file_type)
+                        if batch:
+                            self.stdout.write(
+                                f"{code}: prepared {batch} ({batch.record_count} records)"
+                            )
+                    pending = PartnerFile.objects.filter(
+                        partner=code, direction="out", state=PartnerFile.State.PREPARED
+                    ).count()
+                    with tqdm(total=pending, desc=f"{code} upload", disable=pending < 2) as bar:
+                        report = exchange.deliver(code, progress=bar.update)
+                    self.stdout.write(
+                        f"{code}: delivered {len(report.delivered)}, already there {len(report.already_there)}"
+                    )
+            else:
+                for code in self._partners(partner):
+                    with tqdm(desc=f"{code} download", unit="file") as bar:
+                        r = exchange.receive(code, progress=bar.update)
+                    self.stdout.write(
+                        f"{code}: applied {len(r.applied)}, skipped {len(r.skipped)}, "
+                        f"refused {len(r.refused)}, quarantined {len(r.quarantined)}"
+                    )
+        except ServiceError as exc:
+            raise CommandError(exc.message) from exc
+
+    def _status(self, code: str | None) -> None:
+        for row in exchange_status(now=timezone.now()):
+            if code and row["partner"] != code:
+                continue
+            self.stdout.write(
+                f"{row['partner']:5} enabled={row['enabled']} last send={row['last_send'] or '-'} "
+                f"last receive={row['last_receive'] or '-'} next cut-off={row['next_cutoff'] or '-'} "
+                f"pending={row['pending_out']} refused={row['refused_in']} open alerts={row['open_alerts']}"
+            )

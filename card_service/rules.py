@@ -1,0 +1,108 @@
+"""The application rules that need no database: age, photo, and the fit of every value in
+all three banks' formats. Each refusal is a ``ValidationFailed`` whose ``extra["field"]``
+names the form field, with a Chinese message saying what to do."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+from typing import Any
+
+from django.utils import timezone
+from PIL import Image, UnidentifiedImageError
+
+from bank_adapters import codecs
+from bank_adapters.errors import FileFormatError
+from bank_adapters.records import ApplyRecord, Header
+from core.errors import ValidationFailed
+
+BANKS = ("BOC", "ICBC", "CEB")
+PHOTO_MAX_BYTES = 500 * 1024
+PHOTO_MIN_SIZE = (240, 320)  # width, height in pixels
+PHOTO_MAX_SIZE = (2000, 2000)
+
+# Labels for the form fields the APPLY record's fields come from.
+FIELD_LABELS = {
+    "name": "姓名",
+    "surname_pinyin": "姓拼音",
+    "given_pinyin": "名拼音",
+    "id_number": "证件号码",
+    "mobile": "手机号码",
+    "mail_address": "邮寄地址",
+    "postcode": "邮政编码",
+    "branch_code": "领卡网点",
+    "guardian_name": "监护人姓名",
+    "guardian_id_number": "监护人证件号码",
+    "nationality": "国籍",
+    "qr_payload": "二维码",
+}
+
+
+def refuse(message: str, code: str, field: str, **extra: Any) -> ValidationFailed:
+    return ValidationFailed(message, code=code, extra={"field": field, **extra})
+
+
+def age_on(birth: dt.date, day: dt.date) -> int:
+    """Full years on ``day``; someone born on 29 February turns a year older on 1 March in
+    common years (the day after 28 February), as Chinese civil practice counts it."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def check_photo(data: bytes) -> str:
+    """Decode the photo to prove it is a real JPEG within the limits; returns its SHA-256."""
+    if len(data) > PHOTO_MAX_BYTES:
+        raise refuse(
+            f"证件照过大：{len(data) // 1024} KB，最大 {PHOTO_MAX_BYTES // 1024} KB",
+            "photo_too_large",
+            "photo",
+        )
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            fmt = img.format
+            size = img.size
+            img.load()  # decode every byte: a truncated or corrupt file fails here
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError) as exc:
+        raise refuse("证件照无法识别，请上传 JPEG 格式的照片", "photo_invalid", "photo") from exc
+    if fmt != "JPEG":
+        raise refuse(f"证件照须为 JPEG 格式，您上传的是 {fmt}", "photo_invalid", "photo")
+    w, h = size
+    if w < PHOTO_MIN_SIZE[0] or h < PHOTO_MIN_SIZE[1]:
+        raise refuse(
+            f"证件照分辨率过低：{w}×{h}，至少 {PHOTO_MIN_SIZE[0]}×{PHOTO_MIN_SIZE[1]} 像素",
+            "photo_dimensions",
+            "photo",
+        )
+    if w > PHOTO_MAX_SIZE[0] or h > PHOTO_MAX_SIZE[1]:
+        raise refuse(
+            f"证件照分辨率过高：{w}×{h}，最大 {PHOTO_MAX_SIZE[0]}×{PHOTO_MAX_SIZE[1]} 像素",
+            "photo_dimensions",
+            "photo",
+        )
+    return hashlib.sha256(data).hexdigest()
+
+
+def check_fits_every_bank(record: ApplyRecord) -> None:
+    """Encode the record in all three banks' formats; a value that does not fit any of them
+    is refused here (never cut later), naming the field."""
+    today = timezone.localdate()
+    for partner in BANKS:
+        header = Header(
+            partner=partner,
+            file_type="APPLY",
+            business_date=today,
+            seq=1,
+            count=1,
+            created_at=timezone.localtime().replace(microsecond=0) if partner == "BOC" else None,
+        )
+        try:
+            codecs.codec_for(partner).encode(header, [record])
+        except FileFormatError as exc:
+            field = exc.field or exc.element or "application"
+            label = FIELD_LABELS.get(field, field)
+            raise refuse(
+                f"{label}不符合银行格式要求：{exc.reason}",
+                "field_unfit",
+                field,
+                bank=partner,
+            ) from exc

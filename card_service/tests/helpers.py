@@ -1,0 +1,42 @@
+"""Test helpers for card applications."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from PIL import Image
+
+from card_service import services
+from card_service.models import Branch, CardApplication
+
+
+def jpeg_bytes(size: tuple[int, int] = (358, 441), fmt: str = "JPEG") -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", size, (200, 180, 160)).save(buf, fmt, quality=80)
+    return buf.getvalue()
+
+
+def branch(bank: str = "BOC", city: str = "440100") -> Branch:
+    return Branch.objects.filter(bank_id=bank, city_code=city).order_by("code").first()
+
+
+def submit(volunteer, **overrides: Any) -> CardApplication:
+    bank = overrides.pop("bank_code", "BOC")
+    product = overrides.pop("product", "D")
+    kwargs: dict[str, Any] = {
+        "volunteer": volunteer,
+        "bank_code": bank,
+        "product": product,
+        "photo": jpeg_bytes(),
+        "uniform_size": "L",
+        "actor": volunteer.user,
+    }
+    if product == "D":
+        b = branch(bank)
+        kwargs["branch_id"] = b.pk if b else None
+    else:
+        kwargs["mail_address"] = "广东省广州市天河区体育西路103号"
+        kwargs["postcode"] = "510620"
+    kwargs.update(overrides)
+    return services.card_application_submit(**kwargs)
