@@ -57,15 +57,25 @@ class Field:
     personal: str | None = None  # how errors mask the value: name, id, mobile, address, secret
     check: Callable[[str], None] | None = None  # extra rule that raises Bad
     parse: Callable[[str], Any] = field(init=False, repr=False)
+    # Fast variants for the hot paths of the codecs, same rules:
+    # parse_ascii: the caller has checked the whole line is printable ASCII;
+    # parse_padded: BOC, the padded text of the field, from a printable ASCII line.
+    parse_ascii: Callable[[str], Any] = field(init=False, repr=False)
+    parse_padded: Callable[[str], Any] = field(init=False, repr=False)
     render: Callable[[Any], str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "parse", _make_parse(self))
+        object.__setattr__(self, "parse_ascii", _make_parse(self, ascii_line=True))
+        object.__setattr__(self, "parse_padded", _make_parse(self, ascii_line=True, padded=True))
         object.__setattr__(self, "render", _make_render(self))
 
 
-def _make_parse(f: Field) -> Callable[[str], Any]:
+def _make_parse(
+    f: Field, *, ascii_line: bool = False, padded: bool = False
+) -> Callable[[str], Any]:
     width, required, codes = f.width, f.required, f.codes
+    blank = " " * width
     rx = re.compile(f.pattern) if f.pattern else None
     extra = f.check
     kind = f.kind
@@ -75,13 +85,15 @@ def _make_parse(f: Field) -> Callable[[str], Any]:
     if kind == A:
 
         def parse(t: str) -> Any:
+            if padded:
+                t = t.rstrip(" ")
             if not t:
                 if required:
                     raise Bad("不能为空")
                 return None
             if len(t) > width:
                 raise Bad(too_long)
-            if not (t.isascii() and t.isprintable()):
+            if not ascii_line and not (t.isascii() and t.isprintable()):
                 raise Bad("只能包含可打印的 ASCII 字符（不能有中文、全角字符或控制字符）")
             if t[0] == " " or t[-1] == " ":
                 raise Bad("首尾不能有空格")
@@ -96,11 +108,15 @@ def _make_parse(f: Field) -> Callable[[str], Any]:
     elif kind == G:
 
         def parse(t: str) -> Any:
+            if padded:
+                t = t.rstrip(" ")
             if not t:
                 if required:
                     raise Bad("不能为空")
                 return None
-            if t.isascii():
+            if ascii_line:
+                n = len(t)
+            elif t.isascii():
                 if not t.isprintable():
                     raise Bad("不能包含控制字符")
                 n = len(t)
@@ -121,6 +137,8 @@ def _make_parse(f: Field) -> Callable[[str], Any]:
         integer, max_value = f.integer, f.max_value
 
         def parse(t: str) -> Any:
+            if padded and t == blank:
+                t = ""
             if not t:
                 if required:
                     raise Bad("不能为空")
@@ -143,6 +161,8 @@ def _make_parse(f: Field) -> Callable[[str], Any]:
     elif kind == D:
 
         def parse(t: str) -> Any:
+            if padded and t == blank:
+                t = ""
             if not t:
                 if required:
                     raise Bad("不能为空")
@@ -157,6 +177,8 @@ def _make_parse(f: Field) -> Callable[[str], Any]:
     elif kind == T:
 
         def parse(t: str) -> Any:
+            if padded and t == blank:
+                t = ""
             if not t:
                 if required:
                     raise Bad("不能为空")

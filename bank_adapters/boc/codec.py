@@ -137,6 +137,14 @@ def _plan(file_type: str) -> tuple[int, tuple[tuple[str, slice, Callable[[bytes]
     return pos + len(EOL), tuple(plan)
 
 
+@cache
+def _ascii_plan(file_type: str) -> tuple[tuple[str, slice, Callable[[str], Any]], ...]:
+    """The same slices for a line known to be printable ASCII: one decode per line."""
+    _, fields = records_for(file_type)
+    length, plan = _plan(file_type)
+    return tuple((f.name, sl, f.parse_padded) for f, (_, sl, _) in zip(fields, plan, strict=True))
+
+
 def _undecodable(kind: str) -> str:
     if kind == G:
         return "不是有效的 GB18030 编码"
@@ -206,6 +214,8 @@ def _records(stream: BinaryIO, header: Header, file: str | None) -> Iterator[Rec
     cls, fields = records_for(header.file_type)
     check = CHECKS[cls]
     length, plan = _plan(header.file_type)
+    fast = _ascii_plan(header.file_type)
+    body = slice(0, length - 2)
     kinds = {f.name: f.kind for f in fields}
     readline = stream.readline
     limit = length + 1
@@ -232,8 +242,13 @@ def _records(stream: BinaryIO, header: Header, file: str | None) -> Iterator[Rec
             vals = {}
             name = ""
             try:
-                for name, sl, conv in plan:
-                    vals[name] = conv(line[sl])
+                text = line[body].decode("ascii") if line.isascii() else None
+                if text is not None and text.isprintable():
+                    for name, sl, parse in fast:
+                        vals[name] = parse(text[sl])
+                else:  # Chinese text or a control character: field by field, from bytes
+                    for name, sl, conv in plan:
+                        vals[name] = conv(line[sl])
                 rec = cls(**vals)
                 check(rec)
             except Bad as e:

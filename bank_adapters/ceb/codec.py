@@ -258,31 +258,56 @@ def _plan(
     return tags, tuple((f.name, f.parse, f.required, f.element or f.name) for f in fields)
 
 
-def _read_fields(elem: Any, fields: tuple[Field, ...], file: str | None) -> dict[str, Any]:
-    """The children of one record element, in the XSD's order, parsed by the field table."""
+_LAYOUTS: dict[tuple[tuple[Field, ...], tuple[str, ...]], tuple[tuple[str, Any, str], ...]] = {}
+
+
+def _layout(
+    fields: tuple[Field, ...], key: tuple[str, ...], elem: Any, file: str | None
+) -> tuple[tuple[str, Any, str], ...]:
+    """Check a sequence of child tags against the XSD order once; cache it when it is valid."""
     tags, plan = _plan(fields)
-    vals: dict[str, Any] = {}
+    out = []
     i = 0
-    if not _blank(elem.text):
-        raise _structure("元素中不应有文字，只应有子元素", file, elem)
-    for child in elem:
-        j = tags.get(child.tag)
+    for n, tag in enumerate(key):
+        j = tags.get(tag)
+        line = elem[n].sourceline
         if j is None or j < i:
             what = "重复或顺序错误的" if j is not None else "未知的"
             raise FileFormatError(
-                f"{what}子元素 {_local(child.tag)}",
-                file=file,
-                line=child.sourceline,
-                element=_local(child.tag),
+                f"{what}子元素 {_local(tag)}", file=file, line=line, element=_local(tag)
             )
         for k in range(i, j):
             if plan[k][2]:
                 raise FileFormatError(
-                    f"缺少必填元素 {plan[k][3]}", file=file, line=child.sourceline,
+                    f"缺少必填元素 {plan[k][3]}", file=file, line=line,
                     field=plan[k][0], element=plan[k][3],
                 )  # fmt: skip
         name, parse, _, element = plan[j]
-        if len(child) or child.keys() or not _blank(child.tail):
+        out.append((name, parse, element))
+        i = j + 1
+    for k in range(i, len(plan)):
+        if plan[k][2]:
+            raise FileFormatError(
+                f"缺少必填元素 {plan[k][3]}", file=file, line=elem.sourceline,
+                field=plan[k][0], element=plan[k][3],
+            )  # fmt: skip
+    layout = tuple(out)
+    _LAYOUTS[fields, key] = layout
+    return layout
+
+
+def _read_fields(elem: Any, fields: tuple[Field, ...], file: str | None) -> dict[str, Any]:
+    """The children of one record element, in the XSD's order, parsed by the field table."""
+    children = list(elem)
+    key = tuple([c.tag for c in children])
+    layout = _LAYOUTS.get((fields, key)) or _layout(fields, key, elem, file)
+    text = elem.text
+    if text is not None and not text.isspace():
+        raise _structure("元素中不应有文字，只应有子元素", file, elem)
+    vals: dict[str, Any] = {}
+    for child, (name, parse, element) in zip(children, layout):  # noqa: B905 - same length
+        tail = child.tail
+        if len(child) or (tail is not None and not tail.isspace()) or child.keys():
             raise FileFormatError(
                 "元素只应包含文字，不应有子元素、属性或其后的文字",
                 file=file, line=child.sourceline, field=name, element=element,
@@ -295,13 +320,6 @@ def _read_fields(elem: Any, fields: tuple[Field, ...], file: str | None) -> dict
             raise record_error(
                 e, file=file, line=child.sourceline, fields=fields, value=text, element=element
             ) from None
-        i = j + 1
-    for k in range(i, len(plan)):
-        if plan[k][2]:
-            raise FileFormatError(
-                f"缺少必填元素 {plan[k][3]}", file=file, line=elem.sourceline,
-                field=plan[k][0], element=plan[k][3],
-            )  # fmt: skip
     return vals
 
 

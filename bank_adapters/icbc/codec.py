@@ -81,15 +81,15 @@ def encode(header: Header, records: Iterable[Record], *, filename: str | None = 
 
 
 @cache
-def _plan(file_type: str) -> tuple[int, tuple[tuple[str, Any], ...]]:
+def _plan(file_type: str) -> tuple[int, tuple[tuple[str, Any, Any], ...]]:
     _, fields = records_for(file_type)
     # A G field of w GB18030 bytes is at most 1.5 w UTF-8 bytes; be generous, the cap only
     # keeps a file without line ends from being read into memory at once.
     limit = 2 * sum(f.width for f in fields) + 2 * len(fields) + 16
-    return limit, tuple((f.name, f.parse) for f in fields)
+    return limit, tuple((f.name, f.parse, f.parse_ascii) for f in fields)
 
 
-def _split(line: bytes, lineno: int, file: str | None) -> list[str]:
+def _line(line: bytes, lineno: int, file: str | None) -> str:
     if not line.endswith(b"\n"):
         raise FileFormatError("行应以 LF 结尾（或行过长）", file=file, line=lineno)
     try:
@@ -100,7 +100,11 @@ def _split(line: bytes, lineno: int, file: str | None) -> list[str]:
         raise FileFormatError("行应只以 LF 结尾，不能含 CR", file=file, line=lineno)
     if not text.endswith(SEP):
         raise FileFormatError("行应以 | 结尾", file=file, line=lineno)
-    return text[:-1].split(SEP)
+    return text[:-1]
+
+
+def _split(line: bytes, lineno: int, file: str | None) -> list[str]:
+    return _line(line, lineno, file).split(SEP)
 
 
 def _parse_header(line: bytes, file: str | None) -> Header:
@@ -159,7 +163,8 @@ def _records(stream: BinaryIO, header: Header, file: str | None) -> Iterator[Rec
         lineno += 1
         kind = line[:2]
         if kind == b"D|":
-            parts = _split(line, lineno, file)
+            text = _line(line, lineno, file)
+            parts = text.split(SEP)
             if len(parts) != nparts:
                 raise FileFormatError(
                     f"明细行应有{nparts - 1}个字段（实为{len(parts) - 1}个）",
@@ -175,8 +180,12 @@ def _records(stream: BinaryIO, header: Header, file: str | None) -> Iterator[Rec
             name = ""
             i = 0
             try:
-                for i, (name, parse) in enumerate(plan, 1):
-                    vals[name] = parse(parts[i])
+                if text.isascii() and text.isprintable():
+                    for i, (name, _, parse) in enumerate(plan, 1):
+                        vals[name] = parse(parts[i])
+                else:
+                    for i, (name, parse, _) in enumerate(plan, 1):
+                        vals[name] = parse(parts[i])
                 rec = cls(**vals)
                 check(rec)
             except Bad as e:
