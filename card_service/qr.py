@@ -1,8 +1,9 @@
 """The personal QR printed at the card's lower right: a short URL carrying a signed token.
 
-Payload: ``QR_BASE_URL + token``, e.g. ``HTTPS://V.GDZYZ.CN/Q/1GD2026000042BLZ2MQ5Z7LHBW6BNDY``
-(52 characters with the default base URL, QR version 3 at level M). Everything is upper case
-so the whole payload is in the QR alphanumeric set and fits ``qr_payload`` (A, 64).
+Payload: ``QR_BASE_URL + token``, e.g. with the dev key ``1``, volunteer ``GD2026000042`` and
+card serial 1 (``AB``): ``HTTPS://V.GDZYZ.CN/Q/1GD2026000042ABHAE5E5Q7OJYXBYQE`` — 52
+characters with the default base URL, QR version 3 at level M. Everything is upper case so
+the whole payload is in the QR alphanumeric set and fits ``qr_payload`` (A, 64).
 
 Token, fixed width, 31 characters, no separators::
 
