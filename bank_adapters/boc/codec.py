@@ -141,7 +141,7 @@ def _plan(file_type: str) -> tuple[int, tuple[tuple[str, slice, Callable[[bytes]
 def _ascii_plan(file_type: str) -> tuple[tuple[str, slice, Callable[[str], Any]], ...]:
     """The same slices for a line known to be printable ASCII: one decode per line."""
     _, fields = records_for(file_type)
-    length, plan = _plan(file_type)
+    _, plan = _plan(file_type)
     return tuple((f.name, sl, f.parse_padded) for f, (_, sl, _) in zip(fields, plan, strict=True))
 
 
