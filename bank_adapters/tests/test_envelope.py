@@ -537,3 +537,69 @@ def test_any_single_byte_change_is_refused_or_harmless(data, sealed_sample, svc,
     # A change outside everything that is checked (e.g. an unused parameter) must not
     # change what we read.
     assert opened.plaintext == PLAINTEXT
+
+
+def test_inner_content_type_is_id_data_like_openssl_and_id_signed_data_is_accepted(
+    pki, svc, boc, boc_cert
+):
+    """openssl cms -encrypt labels the encrypted SignedData as id-data, and so do we; an
+    envelope that labels it id-signedData (RFC 5652 style) is accepted as well."""
+    sealed = envelope.seal(
+        PLAINTEXT,
+        signer_key=load_private_key(boc.key_path),
+        signer_cert=boc_cert,
+        recipient_certs=[svc[1]],
+    )
+    id_data = bytes.fromhex("06092a864886f70d010701")
+    id_signed_data = bytes.fromhex("06092a864886f70d010702")
+    assert sealed.count(id_data) == 1
+    relabelled = sealed.replace(id_data, id_signed_data)
+    assert open_as_service(relabelled, svc, [boc_cert]).plaintext == PLAINTEXT
+
+
+def test_signature_without_the_signer_certificate_is_refused(tmp_path, pki, svc, boc, boc_cert):
+    data = bank_sends(
+        tmp_path,
+        PLAINTEXT,
+        signer_cert=boc.cert_path,
+        signer_key=boc.key_path,
+        recipient=pki.service.cert_path,
+        sign_args=("-nocerts",),
+    )
+    err = assert_refused("envelope_malformed", data, svc, [boc_cert])
+    assert "证书" in err.message
+
+
+def _signed_without_signing_time(plaintext: bytes, key, cert) -> bytes:
+    """A SignedData whose signed attributes lack signingTime (allowed by RFC 5652)."""
+    from asn1crypto import cms as asn1_cms
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    info = asn1_cms.ContentInfo.load(
+        envelope.sign(plaintext, signer_key=key, signer_cert=cert)
+    ).copy()
+    si = info["content"]["signer_infos"][0]
+    kept = [a for a in si["signed_attrs"] if a["type"].native != "signing_time"]
+    si["signed_attrs"] = asn1_cms.CMSAttributes(kept)
+    to_sign = b"\x31" + si["signed_attrs"].dump(force=True)[1:]
+    si["signature"] = key.sign(to_sign, padding.PKCS1v15(), hashes.SHA256())
+    return info.dump(force=True)
+
+
+def test_without_signing_time_validity_is_checked_at_the_given_time(pki, svc):
+    now = dt.datetime.now(dt.UTC)
+    key, cert = issue_certificate(
+        ca_key=load_private_key(pki.ca_key_path),
+        ca_cert=load_certificate(pki.ca_cert_path),
+        common_name="BOC file exchange (2025)",
+        not_before=now - dt.timedelta(days=400),
+        not_after=now - dt.timedelta(days=30),
+    )
+    signed = _signed_without_signing_time(PLAINTEXT, key, cert)
+    sealed = envelope.encrypt(signed, recipient_certs=[svc[1]])
+    # Received back when the certificate was valid (e.g. a re-run over an old file): accepted.
+    opened = open_as_service(sealed, svc, [cert], at=now - dt.timedelta(days=100))
+    assert opened.plaintext == PLAINTEXT and opened.signing_time is None
+    # Checked now: the certificate has expired.
+    assert_refused("envelope_cert_expired", sealed, svc, [cert])
