@@ -17,6 +17,7 @@ import io
 import os
 import socket
 import stat as stat_module
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,9 +118,15 @@ def _parse_known_hosts(lines: list[str] | str) -> paramiko.HostKeys:
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
+        if line.startswith("@"):
+            # @cert-authority / @revoked markers: paramiko would read them as host names.
+            raise SftpError(
+                _("known_hosts 中的 @cert-authority/@revoked 行不受支持，请直接配置主机公钥"),
+                code="sftp_bad_known_hosts",
+            )
         try:
             entry = paramiko.hostkeys.HostKeyEntry.from_line(line)
-        except (paramiko.SSHException, ValueError) as exc:
+        except (paramiko.SSHException, paramiko.hostkeys.InvalidHostKey, ValueError) as exc:
             raise SftpError(
                 _("配置的 known_hosts 行无法解析，请检查主机密钥配置"),
                 code="sftp_bad_known_hosts",
@@ -260,6 +267,7 @@ class SftpPartnerClient:
             for key_type, key in by_type.items():
                 host_keys.add(hostname, key_type, key)
         client.set_missing_host_key_policy(_RejectUnknownHost())
+        started = time.monotonic()
         try:
             client.connect(
                 hostname=self.host,
@@ -314,6 +322,14 @@ class SftpPartnerClient:
             )
         except (OSError, paramiko.SSHException, EOFError) as exc:
             client.close()
+            # paramiko reports a silent server as a banner error or, when its handshake wait
+            # ends first, as "No existing session": what they share is the time spent.
+            if time.monotonic() - started >= self.timeout * 0.9 or "banner" in str(exc).lower():
+                raise SftpError(
+                    _("合作方 SFTP 服务器在限定时间内没有响应，请稍后重试"),
+                    code="sftp_timeout",
+                    extra={"host": self._hostkey_name, "reason": f"{type(exc).__name__}: {exc}"},
+                )
             raise SftpError(
                 _("无法连接合作方 SFTP 服务器，请稍后重试"),
                 code="sftp_connect_failed",
@@ -500,7 +516,11 @@ class SftpPartnerClient:
         return size
 
     def mark_done(self, name: str) -> None:
-        """Move ``from_partner/NAME`` to ``from_partner/done/NAME``; already moved → no-op."""
+        """Move ``from_partner/NAME`` to ``from_partner/done/NAME``; already moved → no-op.
+
+        An older ``done/NAME`` is replaced: deciding whether a re-sent name may be processed
+        (same bytes) or must be quarantined (different bytes) is the caller's job, before this.
+        """
         check_name(name)
         src = f"{FROM_PARTNER}/{name}"
         dst = f"{DONE}/{name}"

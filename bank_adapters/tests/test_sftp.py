@@ -304,6 +304,7 @@ def test_a_silent_server_times_out(sftp_client_factory):
         client = sftp_client_factory(port=listener.getsockname()[1], timeout=1.0)
         with pytest.raises(SftpError) as info:
             client.connect()
+        assert info.value.code == "sftp_timeout", info.value.extra
         assert info.value.retryable is True
         assert not isinstance(info.value, HostKeyMismatch)
     finally:
@@ -319,3 +320,13 @@ def test_nothing_listening_is_a_retryable_error(sftp_client_factory):
     with pytest.raises(SftpError) as info:
         sftp_client_factory(port=port, timeout=2.0).connect()
     assert info.value.code == "sftp_connect_failed" and info.value.retryable is True
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [[], ["# only a comment"], ["not a known_hosts line"], ["@revoked * ssh-ed25519 AAAA"]],
+)
+def test_missing_or_unusable_host_key_configuration_is_refused(sftp_client_factory, lines):
+    with pytest.raises(SftpError) as info:
+        sftp_client_factory(known_hosts_lines=lines)
+    assert info.value.code == "sftp_bad_known_hosts"
