@@ -384,3 +384,91 @@ BOC_HEADER_LAYOUT: tuple[tuple[str, int], ...] = (
     ("count", 10),
 )
 COUNT_WIDTH = 10  # header and trailer detail-record count (BOC 10 digits; same cap elsewhere)
+
+
+# --- fast path ---------------------------------------------------------------------------
+
+
+class Slow(Exception):
+    """Internal: the fast path met something unusual; the caller re-reads the record slowly."""
+
+
+def compile_fast(cls: type, fields: tuple[Field, ...], *, padded: bool) -> Callable[[Any], Any]:
+    """One generated function that turns a printable-ASCII record into ``cls``.
+
+    ``padded``: the argument is a BOC detail line (str) and fields are fixed slices after the
+    leading ``D``; otherwise it is a list of field texts (``parts[1:]`` of an ICBC line).
+    It applies the same rules as ``Field.parse`` but inline, without a call per field; on
+    anything unusual it raises ``Slow`` (or ``Bad``) and the caller runs the field-by-field
+    path, which gives the precise error. A test checks that both paths agree.
+    """
+    env: dict[str, Any] = {"cls": cls, "date": date, "datetime": datetime, "SH": SHANGHAI,
+                           "Slow": Slow}  # fmt: skip
+    src = ["def fast(s):"]
+    add = src.append
+    pos = 1
+    for i, f in enumerate(fields):
+        w = f.width
+        get = f"s[{pos}:{pos + w}]" if padded else f"s[{i + 1}]"
+        pos += w
+        v = f"v{i}"
+        if f.kind in (A, G):
+            add(f"    t = {get}" + (".rstrip(' ')" if padded else ""))
+            add("    if not t:")
+            add("        raise Slow" if f.required else f"        {v} = None")
+            add("    else:")
+            conds = ["t[0] == ' '"]
+            if not padded:
+                conds += [f"len(t) > {w}", "t[-1] == ' '"]
+            if f.codes is not None:
+                env[f"C{i}"] = f.codes
+                conds.append(f"t not in C{i}")
+            if f.pattern:
+                env[f"R{i}"] = re.compile(f.pattern).fullmatch
+                conds.append(f"R{i}(t) is None")
+            add(f"        if {' or '.join(conds)}:")
+            add("            raise Slow")
+            if f.check is not None:
+                env[f"E{i}"] = f.check
+                add(f"        E{i}(t)")
+            add(f"        {v} = t")
+            continue
+        add(f"    t = {get}")
+        if padded:
+            add(f"    if t == {' ' * w!r}:")
+        else:
+            add("    if not t:")
+        add("        raise Slow" if f.required else f"        {v} = None")
+        add("    else:")
+        if f.kind == N:
+            if f.integer:
+                cond = f"not t.isdigit() or len(t) > {w}"
+                add(f"        if {cond}:")
+                add("            raise Slow")
+                add(f"        {v} = int(t)")
+                if f.max_value is not None:
+                    add(f"        if {v} > {f.max_value}:")
+                    add("            raise Slow")
+            else:
+                cond = f"not t.isdigit() or len(t) != {w}"
+                if f.codes is not None:
+                    env[f"C{i}"] = f.codes
+                    cond += f" or t not in C{i}"
+                add(f"        if {cond}:")
+                add("            raise Slow")
+                add(f"        {v} = t")
+        elif f.kind == D:
+            add("        if len(t) != 8 or not t.isdigit():")
+            add("            raise Slow")
+            add(f"        {v} = date(int(t[:4]), int(t[4:6]), int(t[6:]))")
+        else:
+            add("        if len(t) != 14 or not t.isdigit():")
+            add("            raise Slow")
+            add(
+                f"        {v} = datetime(int(t[:4]), int(t[4:6]), int(t[6:8]), int(t[8:10]),"
+                " int(t[10:12]), int(t[12:]), tzinfo=SH)"
+            )
+    args = ", ".join(f"{f.name}=v{i}" for i, f in enumerate(fields))
+    add(f"    return cls({args})")
+    exec(compile("\n".join(src), f"<fast {cls.__name__}>", "exec"), env)  # noqa: S102
+    return env["fast"]

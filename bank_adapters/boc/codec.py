@@ -26,7 +26,19 @@ from bank_adapters.codecs import (
     render_record,
 )
 from bank_adapters.errors import FileFormatError
-from bank_adapters.fields import BOC_HEADER_LAYOUT, COUNT_WIDTH, A, Bad, D, Field, G, N, T
+from bank_adapters.fields import (
+    BOC_HEADER_LAYOUT,
+    COUNT_WIDTH,
+    A,
+    Bad,
+    D,
+    Field,
+    G,
+    N,
+    Slow,
+    T,
+    compile_fast,
+)
 from bank_adapters.records import BANK_FILE_TYPES, CHECKS, Header, Record
 
 PARTNER = "BOC"
@@ -138,11 +150,10 @@ def _plan(file_type: str) -> tuple[int, tuple[tuple[str, slice, Callable[[bytes]
 
 
 @cache
-def _ascii_plan(file_type: str) -> tuple[tuple[str, slice, Callable[[str], Any]], ...]:
-    """The same slices for a line known to be printable ASCII: one decode per line."""
-    _, fields = records_for(file_type)
-    _, plan = _plan(file_type)
-    return tuple((f.name, sl, f.parse_padded) for f, (_, sl, _) in zip(fields, plan, strict=True))
+def _fast(file_type: str) -> Callable[[str], Any]:
+    """A printable-ASCII detail line (str, without CR LF) -> record, in one generated call."""
+    cls, fields = records_for(file_type)
+    return compile_fast(cls, fields, padded=True)
 
 
 def _undecodable(kind: str) -> str:
@@ -214,7 +225,7 @@ def _records(stream: BinaryIO, header: Header, file: str | None) -> Iterator[Rec
     cls, fields = records_for(header.file_type)
     check = CHECKS[cls]
     length, plan = _plan(header.file_type)
-    fast = _ascii_plan(header.file_type)
+    fast = _fast(header.file_type)
     body = slice(0, length - 2)
     kinds = {f.name: f.kind for f in fields}
     readline = stream.readline
@@ -239,16 +250,23 @@ def _records(stream: BinaryIO, header: Header, file: str | None) -> Iterator[Rec
                 raise FileFormatError(
                     f"明细记录多于文件头所记的 {expected} 条", file=file, line=lineno, field="count"
                 )
+            if line.isascii():
+                text = line[body].decode("ascii")
+                if text.isprintable():
+                    try:
+                        rec = fast(text)
+                        check(rec)
+                    except (Slow, Bad, ValueError):
+                        pass  # read it again field by field for the precise error
+                    else:
+                        yield rec
+                        continue
+            # Chinese text, a control character or an error: field by field, from bytes.
             vals = {}
             name = ""
             try:
-                text = line[body].decode("ascii") if line.isascii() else None
-                if text is not None and text.isprintable():
-                    for name, sl, parse in fast:
-                        vals[name] = parse(text[sl])
-                else:  # Chinese text or a control character: field by field, from bytes
-                    for name, sl, conv in plan:
-                        vals[name] = conv(line[sl])
+                for name, sl, conv in plan:
+                    vals[name] = conv(line[sl])
                 rec = cls(**vals)
                 check(rec)
             except Bad as e:

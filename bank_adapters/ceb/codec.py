@@ -217,21 +217,21 @@ def _release(elem: Any) -> None:
             del parent[0]
 
 
-def _events(it: Any, file: str | None) -> Iterator[Any]:
-    """iterparse's elements; a DTD is refused at the first event, before any value is read."""
+def _syntax(e: etree.XMLSyntaxError, file: str | None) -> FileFormatError:
+    return FileFormatError(f"XML 格式错误：{_masked(e.msg)}", file=file, line=e.lineno or None)
+
+
+def _first(it: Any, file: str | None) -> Any:
+    """iterparse's first element; a DTD is refused here, before any value is read."""
     try:
-        first = True
         for _, elem in it:
-            if first:
-                first = False
-                info = elem.getroottree().docinfo
-                if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
-                    raise FileFormatError("文件含 DTD（DOCTYPE），按规范拒收", file=file, line=1)
-            yield elem
+            info = elem.getroottree().docinfo
+            if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
+                raise FileFormatError("文件含 DTD（DOCTYPE），按规范拒收", file=file, line=1)
+            return elem
     except etree.XMLSyntaxError as e:
-        raise FileFormatError(
-            f"XML 格式错误：{_masked(e.msg)}", file=file, line=e.lineno or None
-        ) from None
+        raise _syntax(e, file) from None
+    return None
 
 
 def _structure(reason: str, file: str | None, elem: Any) -> FileFormatError:
@@ -250,22 +250,26 @@ def _blank(text: str | None) -> bool:
     return text is None or text.isspace()
 
 
+class _Plan:
+    """Per field table: element tag -> index, and the layouts of child sequences seen."""
+
+    def __init__(self, fields: tuple[Field, ...]) -> None:
+        self.fields = fields
+        self.tags = {q(f.element): i for i, f in enumerate(fields) if f.element}
+        self.plan = tuple((f.name, f.parse, f.required, f.element or f.name) for f in fields)
+        self.layouts: dict[tuple[str, ...], tuple[tuple[str, Any, str], ...]] = {}
+
+
 @cache
-def _plan(
-    fields: tuple[Field, ...],
-) -> tuple[dict[str, int], tuple[tuple[str, Any, bool, str], ...]]:
-    tags = {q(f.element): i for i, f in enumerate(fields) if f.element}
-    return tags, tuple((f.name, f.parse, f.required, f.element or f.name) for f in fields)
-
-
-_LAYOUTS: dict[tuple[tuple[Field, ...], tuple[str, ...]], tuple[tuple[str, Any, str], ...]] = {}
+def _plan(fields: tuple[Field, ...]) -> _Plan:
+    return _Plan(fields)
 
 
 def _layout(
-    fields: tuple[Field, ...], key: tuple[str, ...], elem: Any, file: str | None
+    p: _Plan, key: tuple[str, ...], elem: Any, file: str | None
 ) -> tuple[tuple[str, Any, str], ...]:
     """Check a sequence of child tags against the XSD order once; cache it when it is valid."""
-    tags, plan = _plan(fields)
+    tags, plan = p.tags, p.plan
     out = []
     i = 0
     for n, tag in enumerate(key):
@@ -292,15 +296,16 @@ def _layout(
                 field=plan[k][0], element=plan[k][3],
             )  # fmt: skip
     layout = tuple(out)
-    _LAYOUTS[fields, key] = layout
+    if len(p.layouts) < 4096:
+        p.layouts[key] = layout
     return layout
 
 
-def _read_fields(elem: Any, fields: tuple[Field, ...], file: str | None) -> dict[str, Any]:
+def _read_fields(elem: Any, p: _Plan, file: str | None) -> dict[str, Any]:
     """The children of one record element, in the XSD's order, parsed by the field table."""
     children = list(elem)
     key = tuple([c.tag for c in children])
-    layout = _LAYOUTS.get((fields, key)) or _layout(fields, key, elem, file)
+    layout = p.layouts.get(key) or _layout(p, key, elem, file)
     text = elem.text
     if text is not None and not text.isspace():
         raise _structure("元素中不应有文字，只应有子元素", file, elem)
@@ -312,13 +317,13 @@ def _read_fields(elem: Any, fields: tuple[Field, ...], file: str | None) -> dict
                 "元素只应包含文字，不应有子元素、属性或其后的文字",
                 file=file, line=child.sourceline, field=name, element=element,
             )  # fmt: skip
-        text = child.text or ""
+        text = child.text
         try:
-            vals[name] = parse(text)
+            vals[name] = parse(text or "")
         except Bad as e:
             e.field = name
             raise record_error(
-                e, file=file, line=child.sourceline, fields=fields, value=text, element=element
+                e, file=file, line=child.sourceline, fields=p.fields, value=text, element=element
             ) from None
     return vals
 
@@ -335,8 +340,7 @@ def decode(
         tag=(ROOT, HEADER, RECORDS, TRAILER, *_RECORD_TAGS),
         **_PARSER_OPTIONS,
     )
-    events = _events(it, file)
-    elem = next(events, None)
+    elem = _first(it, file)
     if elem is None or elem.tag != HEADER:
         raise FileFormatError(
             "缺少文件头 Header（应为 BatchFile 的第一个子元素）", file=file, line=1
@@ -346,7 +350,7 @@ def decode(
         raise _structure("Header 应为根元素 BatchFile 的第一个子元素", file, elem)
     _no_attributes(root, file, xsi_ok=True)
     _no_attributes(elem, file)
-    vals = _read_fields(elem, _HEADER_FIELDS, file)
+    vals = _read_fields(elem, _plan(_HEADER_FIELDS), file)
     if vals["seq"] == "0000":
         raise FileFormatError("SEQ 从 0001 开始", file=file, line=elem.sourceline, field="seq")
     header = Header(
@@ -357,19 +361,24 @@ def decode(
         count=vals["count"],
     )
     check_header_against_name(header, filename, line=elem.sourceline, field_of={})
-    return header, _records(events, root, header, file)
+    return header, _records(it, root, header, file)
 
 
-def _records(
-    events: Iterator[Any], root: Any, header: Header, file: str | None
-) -> Iterator[Record]:
+def _records(it: Any, root: Any, header: Header, file: str | None) -> Iterator[Record]:
+    try:
+        yield from _read_records(it, root, header, file)
+    except etree.XMLSyntaxError as e:
+        raise _syntax(e, file) from None
+
+
+def _read_records(it: Any, root: Any, header: Header, file: str | None) -> Iterator[Record]:
     cls, fields = records_for(header.file_type)
     check = CHECKS[cls]
     rec_tag = q(RECORD_ELEMENT[header.file_type])
     expected = header.count
+    plan = _plan(fields)
     n = 0
-    elem = None
-    for elem in events:
+    for _, elem in it:
         tag = elem.tag
         if tag == rec_tag:
             parent = elem.getparent()
@@ -385,7 +394,7 @@ def _records(
                 )  # fmt: skip
             if elem.keys():
                 raise _structure("元素不应有属性", file, elem)
-            vals = _read_fields(elem, fields, file)
+            vals = _read_fields(elem, plan, file)
             rec = cls(**vals)
             try:
                 check(rec)
@@ -423,7 +432,7 @@ def _records(
             if elem.getparent() is not root or prev is None or prev.tag != RECORDS:
                 raise _structure("Trailer 应为 BatchFile 的子元素并紧随 Records", file, elem)
             _no_attributes(elem, file)
-            count = _read_fields(elem, _TRAILER_FIELDS, file)["count"]
+            count = _read_fields(elem, _plan(_TRAILER_FIELDS), file)["count"]
             if count != header.count or count != n:
                 raise FileFormatError(
                     f"记录数不一致：文件头 {header.count}，文件尾 {count}，实际 {n}",
@@ -434,7 +443,7 @@ def _records(
                 raise _structure("BatchFile 应依次包含 Header、Records、Trailer", file, elem)
             if not all(_blank(t) for t in [elem.text, *(c.tail for c in elem)]):
                 raise _structure("BatchFile 中不应有文字", file, elem)
-            for extra in events:
+            for _, extra in it:
                 raise _structure("根元素之后不应再有元素", file, extra)
             return
         else:  # HEADER again
