@@ -1,0 +1,298 @@
+"""Thin API views: each validates input, calls one service or selector, shapes output."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.generics import ListAPIView
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from activities import qr, selectors, services
+from activities.models import ActivityDay
+from activities.serializers import (
+    ActivityCreateSerializer,
+    ActivitySearchSerializer,
+    ActivitySerializer,
+    AttendanceSerializer,
+    BackfillInputSerializer,
+    FaceCheckSerializer,
+    HoursDecisionSerializer,
+    HoursEntrySerializer,
+    InvitationSerializer,
+    MySignUpSerializer,
+    QrCodeSerializer,
+    QrQuerySerializer,
+    ScanInputSerializer,
+    SelfAttendanceInputSerializer,
+    SignUpSerializer,
+    StatusChangeSerializer,
+    TotalsSerializer,
+    VolunteerIdSerializer,
+)
+from core.errors import NotFound
+from volunteers.models import Organisation, Volunteer
+from volunteers.selectors import volunteer_of
+
+
+class ActivityListApi(ListAPIView):
+    """Search published activities (admins also see their own drafts)."""
+
+    serializer_class = ActivitySerializer
+    permission_classes = [AllowAny]
+
+    @extend_schema(parameters=[ActivitySearchSerializer])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        query = ActivitySearchSerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        p = query.validated_data
+        return selectors.activity_search(
+            user=self.request.user,
+            status=p.get("status"),
+            city_code=p.get("city"),
+            category=p.get("category"),
+            kind=p.get("kind"),
+            on=p.get("date"),
+            keyword=p.get("q"),
+            organisation_id=p.get("organisation"),
+        )
+
+
+class ActivityCreateApi(APIView):
+    @extend_schema(request=ActivityCreateSerializer, responses={201: ActivitySerializer})
+    def post(self, request):
+        data = ActivityCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = {
+            k: v for k, v in data.validated_data.items() if k not in ("days", "organisation_id")
+        }
+        org = Organisation.objects.filter(pk=data.validated_data["organisation_id"]).first()
+        if org is None:
+            raise NotFound("未找到该组织")
+        activity = services.activity_create(
+            admin=request.user, organisation=org, days=data.to_days(), **fields
+        )
+        activity = selectors.activity_detail(user=request.user, activity_id=activity.pk)
+        return Response(ActivitySerializer(activity).data, status=status.HTTP_201_CREATED)
+
+
+class ActivityDetailApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=ActivitySerializer)
+    def get(self, request, activity_id: int):
+        return Response(
+            ActivitySerializer(
+                selectors.activity_detail(user=request.user, activity_id=activity_id)
+            ).data
+        )
+
+
+class ActivityStatusApi(APIView):
+    @extend_schema(request=StatusChangeSerializer, responses=ActivitySerializer)
+    def post(self, request, activity_id: int):
+        data = StatusChangeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.activity_change_status(
+            admin=request.user, activity_id=activity_id, **data.validated_data
+        )
+        return Response(
+            ActivitySerializer(
+                selectors.activity_detail(user=request.user, activity_id=activity_id)
+            ).data
+        )
+
+
+class SignUpCreateApi(APIView):
+    @extend_schema(request=None, responses={201: SignUpSerializer})
+    def post(self, request, activity_id: int):
+        signup = services.signup_create(
+            volunteer=volunteer_of(request.user), activity_id=activity_id
+        )
+        return Response(SignUpSerializer(signup).data, status=status.HTTP_201_CREATED)
+
+
+class ActivitySignUpListApi(ListAPIView):
+    serializer_class = SignUpSerializer
+
+    @extend_schema(
+        parameters=[OpenApiParameter("status", str, description="applied/admitted/removed")]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return selectors.activity_signups(
+            user=self.request.user,
+            activity_id=self.kwargs["activity_id"],
+            status=self.request.query_params.get("status") or None,
+        )
+
+
+class SignUpAdmitApi(APIView):
+    @extend_schema(request=None, responses=SignUpSerializer)
+    def post(self, request, signup_id: int):
+        return Response(
+            SignUpSerializer(services.signup_admit(admin=request.user, signup_id=signup_id)).data
+        )
+
+
+class SignUpRemoveApi(APIView):
+    @extend_schema(request=None, responses=SignUpSerializer)
+    def post(self, request, signup_id: int):
+        return Response(
+            SignUpSerializer(services.signup_remove(admin=request.user, signup_id=signup_id)).data
+        )
+
+
+class InvitationCreateApi(APIView):
+    @extend_schema(request=VolunteerIdSerializer, responses={201: InvitationSerializer})
+    def post(self, request, activity_id: int):
+        data = VolunteerIdSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        inv = services.invitation_create(
+            admin=request.user, activity_id=activity_id, **data.validated_data
+        )
+        return Response(InvitationSerializer(inv).data, status=status.HTTP_201_CREATED)
+
+
+class FaceCheckCreateApi(APIView):
+    @extend_schema(request=VolunteerIdSerializer, responses={201: FaceCheckSerializer})
+    def post(self, request, activity_id: int):
+        data = VolunteerIdSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fc = services.face_check_record(
+            admin=request.user, activity_id=activity_id, **data.validated_data
+        )
+        return Response(FaceCheckSerializer(fc).data, status=status.HTTP_201_CREATED)
+
+
+class ActivityQrApi(APIView):
+    """The current rotating check-in/check-out code of a day, for the activity's admins."""
+
+    @extend_schema(parameters=[QrQuerySerializer], responses=QrCodeSerializer)
+    def get(self, request, activity_id: int, day_id: int):
+        query = QrQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        code, expires = selectors.activity_qr_for_admin(
+            user=request.user,
+            activity_id=activity_id,
+            day_id=day_id,
+            action=query.validated_data["action"],
+        )
+        return Response(
+            QrCodeSerializer(
+                {
+                    "code": code,
+                    "url": qr.payload_url(code),
+                    "expires_at": expires,
+                    "svg": qr.render_svg(code),
+                }
+            ).data
+        )
+
+
+class AttendanceScanApi(APIView):
+    """The volunteer scanned the activity's check-in or check-out QR."""
+
+    @extend_schema(request=ScanInputSerializer, responses=AttendanceSerializer)
+    def post(self, request):
+        data = ScanInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        att = services.attendance_scan_activity_qr(
+            volunteer=volunteer_of(request.user), **data.validated_data
+        )
+        return Response(AttendanceSerializer(att).data)
+
+
+class AttendanceSelfApi(APIView):
+    """Self check-in or check-out at the place and time of the activity."""
+
+    @extend_schema(request=SelfAttendanceInputSerializer, responses=AttendanceSerializer)
+    def post(self, request):
+        data = SelfAttendanceInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        att = services.attendance_self(volunteer=volunteer_of(request.user), **data.validated_data)
+        return Response(AttendanceSerializer(att).data)
+
+
+class HoursBackfillApi(APIView):
+    @extend_schema(request=BackfillInputSerializer, responses={201: HoursEntrySerializer})
+    def post(self, request, activity_id: int):
+        data = BackfillInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        day = ActivityDay.objects.filter(pk=v["day_id"], activity_id=activity_id).first()
+        volunteer = Volunteer.objects.filter(pk=v["volunteer_id"]).first()
+        if day is None or volunteer is None:
+            raise NotFound("未找到该活动日或志愿者")
+        entry = services.hours_backfill(
+            admin=request.user,
+            activity_day=day,
+            volunteer=volunteer,
+            checked_in_at=v["checked_in_at"],
+            checked_out_at=v["checked_out_at"],
+            reason=v["reason"],
+        )
+        return Response(HoursEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+
+class ActivityHoursListApi(ListAPIView):
+    """Each activity's hour list, for its admins (``?status=pending`` for approval)."""
+
+    serializer_class = HoursEntrySerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, description="credited/pending/withheld/rejected")
+        ]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return selectors.activity_hours(
+            user=self.request.user,
+            activity_id=self.kwargs["activity_id"],
+            status=self.request.query_params.get("status") or None,
+        )
+
+
+class HoursDecideApi(APIView):
+    @extend_schema(request=HoursDecisionSerializer, responses=HoursEntrySerializer)
+    def post(self, request, entry_id: int):
+        data = HoursDecisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        entry = services.hours_decide(admin=request.user, entry_id=entry_id, **data.validated_data)
+        return Response(HoursEntrySerializer(entry).data)
+
+
+class MySignUpListApi(ListAPIView):
+    serializer_class = MySignUpSerializer
+
+    def get_queryset(self):
+        return selectors.my_signups(volunteer=volunteer_of(self.request.user))
+
+
+class MyHoursApi(APIView):
+    """The volunteer's totals today and star level."""
+
+    @extend_schema(responses=TotalsSerializer)
+    def get(self, request):
+        totals = selectors.volunteer_hours(volunteer_of(request.user))
+        return Response(TotalsSerializer({**asdict(totals), "star_level": totals.star_level}).data)
+
+
+class MyHoursEntryListApi(ListAPIView):
+    """The volunteer's hour entries, each with why it does or does not count yet."""
+
+    serializer_class = HoursEntrySerializer
+
+    def get_queryset(self):
+        return selectors.my_hours_entries(volunteer=volunteer_of(self.request.user))

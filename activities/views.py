@@ -1,0 +1,127 @@
+"""Server-rendered pages (zh-hans): activity list and detail with the sign-up button, the
+admins' rotating check-in/check-out QR, the scan landing page and the volunteer's hours.
+Each page calls one selector or service, like the API."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as HttpForbidden
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from activities import qr, selectors, services
+from activities.models import Activity
+from core.errors import NotFound, PermissionDenied, ServiceError
+from volunteers.roles import administered_org_ids
+from volunteers.selectors import volunteer_of
+from volunteers.services import user_administers
+
+
+def _http_errors(view):
+    """Not-found and permission errors of the selectors become Django's 404 and 403 pages."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+        except PermissionDenied as exc:
+            raise HttpForbidden(exc.message) from exc
+
+    return wrapped
+
+
+def activity_list(request: HttpRequest) -> HttpResponse:
+    p = request.GET
+    activities = selectors.activity_search(
+        user=request.user,
+        city_code=p.get("city") or None,
+        category=p.get("category") or None,
+        keyword=p.get("q") or None,
+    )[:50]
+    return render(
+        request,
+        "activities/list.html",
+        {"activities": activities, "categories": Activity.Category.choices, "query": p},
+    )
+
+
+@_http_errors
+def activity_detail(request: HttpRequest, activity_id: int) -> HttpResponse:
+    activity = selectors.activity_detail(user=request.user, activity_id=activity_id)
+    is_admin = bool(administered_org_ids(request.user)) and user_administers(
+        request.user, activity.organisation
+    )
+    return render(request, "activities/detail.html", {"activity": activity, "is_admin": is_admin})
+
+
+@login_required
+@require_POST
+def activity_signup(request: HttpRequest, activity_id: int) -> HttpResponse:
+    try:
+        signup = services.signup_create(
+            volunteer=volunteer_of(request.user), activity_id=activity_id
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            "报名成功，已被录用"
+            if signup.status == signup.Status.ADMITTED
+            else "报名成功，请等待活动发布方管理员审核录用",
+        )
+    return redirect("activity-page", activity_id=activity_id)
+
+
+@login_required
+@_http_errors
+def activity_qr(request: HttpRequest, activity_id: int, day_id: int, action: str) -> HttpResponse:
+    if action not in qr.ACTIONS:
+        raise Http404("未知的二维码类型")
+    code, expires = selectors.activity_qr_for_admin(
+        user=request.user, activity_id=activity_id, day_id=day_id, action=action
+    )
+    return render(
+        request,
+        "activities/qr.html",
+        {
+            "svg": qr.render_svg(code),
+            "action_label": "签到" if action == "in" else "签退",
+            "expires": expires,
+            "refresh": qr.SLOT_SECONDS // 2,
+            "activity_id": activity_id,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@_http_errors
+def scan(request: HttpRequest, code: str) -> HttpResponse:
+    result = None
+    if request.method == "POST":
+        try:
+            result = services.attendance_scan_activity_qr(
+                volunteer=volunteer_of(request.user), code=code
+            )
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+    return render(request, "activities/scan.html", {"code": code, "attendance": result})
+
+
+@login_required
+@_http_errors
+def my_hours(request: HttpRequest) -> HttpResponse:
+    volunteer = volunteer_of(request.user)
+    totals = selectors.volunteer_hours(volunteer)
+    entries = [
+        (e, selectors.hours_entry_note(e))
+        for e in selectors.my_hours_entries(volunteer=volunteer)[:200]
+    ]
+    return render(request, "activities/my_hours.html", {"totals": totals, "entries": entries})
