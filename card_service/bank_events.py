@@ -29,7 +29,7 @@ class ConflictingRecord(IntegrationError):
 
 def _application(bank: str, **lookup: str) -> CardApplication:
     app = (
-        CardApplication.objects.select_for_update()
+        CardApplication.objects.select_for_update(of=("self",))
         .select_related("volunteer")
         .filter(bank_id=bank, **lookup)
         .first()

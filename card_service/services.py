@@ -24,7 +24,7 @@ from card_service.models import (
     CardStatus,
 )
 from card_service.rules import refuse
-from core.errors import Conflict, NotFound
+from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from core.services import audit_log_write
 from core.workdays import earliest_reapply_date
 from volunteers import identity
@@ -43,11 +43,9 @@ class Guardian:
 
 
 def _star_level(volunteer: Volunteer) -> int:
-    try:
-        from activities.selectors import volunteer_star_level
-    except ImportError:
-        return 0
-    return volunteer_star_level(volunteer)
+    from activities.selectors import volunteer_hours
+
+    return volunteer_hours(volunteer).star_level
 
 
 def _check_reapply(volunteer: Volunteer, today: dt.date) -> None:
@@ -103,8 +101,14 @@ def _check_product(
 
 
 def _check_guardian(guardian: Guardian, today: dt.date) -> Guardian:
-    name = identity.validate_name(guardian.name, guardian.id_type)
-    number = identity.validate_id_number(guardian.id_type, guardian.id_number)
+    try:
+        name = identity.validate_name(guardian.name, guardian.id_type)
+        number = identity.validate_id_number(guardian.id_type, guardian.id_number)
+    except ValidationFailed as exc:
+        # The identity rules name the volunteer's own fields; these are the guardian's.
+        if exc.extra.get("field") in ("name", "id_type", "id_number"):
+            exc.extra["field"] = f"guardian_{exc.extra['field']}"
+        raise
     if guardian.relation not in CardApplication.GuardianRelation.values:
         raise refuse("请选择监护人与申请人的关系", "guardian_relation", "guardian_relation")
     derived = identity.derive_birth_and_gender(guardian.id_type, number)
@@ -309,7 +313,7 @@ def card_application_submit(
 
 def _locked(application_id: int) -> CardApplication:
     app = (
-        CardApplication.objects.select_for_update()
+        CardApplication.objects.select_for_update(of=("self",))
         .select_related("volunteer", "bank", "branch")
         .filter(pk=application_id)
         .first()
@@ -349,3 +353,29 @@ def card_application_for_volunteer(volunteer: Volunteer) -> CardApplication | No
     """The volunteer's current card or application, else the most recent one."""
     qs = CardApplication.objects.filter(volunteer=volunteer).select_related("bank", "branch")
     return qs.filter(status__in=OPEN_STATUSES).first() or qs.order_by("-applied_at", "-id").first()
+
+
+@transaction.atomic
+def card_qr_attendance(
+    *, token: str, admin: Any, day_id: int, action: str, now: dt.datetime | None = None
+) -> Any:
+    """An admin of one of the volunteer's organisations scanned the card QR and checks the
+    volunteer in or out of an activity day; only the volunteer's current card works."""
+    from card_service import selectors
+
+    try:
+        from activities.models import ActivityDay
+        from activities.services import attendance_scan_card
+    except ImportError:
+        raise Conflict("扫码签到签退功能尚未开通", code="attendance_unavailable")
+    record = selectors.qr_record(token)
+    if not record.valid:
+        raise Conflict(record.invalid_message, code=f"card_{record.invalid_reason}")
+    if not selectors.qr_scanner_may_check_in(admin, record):
+        raise PermissionDenied("只有该志愿者所属组织的管理员可以扫码为其签到签退")
+    day = ActivityDay.objects.filter(pk=day_id).first()
+    if day is None:
+        raise NotFound("未找到该活动日", code="activity_day_not_found")
+    return attendance_scan_card(
+        admin=admin, activity_day=day, volunteer=record.volunteer, action=action, now=now
+    )

@@ -374,7 +374,7 @@ def membership_apply(*, volunteer: Volunteer, organisation: Organisation) -> Mem
 
 def _locked_membership(membership_id: int) -> Membership:
     m = (
-        Membership.objects.select_for_update()
+        Membership.objects.select_for_update(of=("self",))
         .select_related("organisation", "volunteer__user")
         .filter(pk=membership_id)
         .first()
