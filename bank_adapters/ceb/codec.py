@@ -30,7 +30,7 @@ from bank_adapters.codecs import (
     render_record,
 )
 from bank_adapters.errors import FileFormatError
-from bank_adapters.fields import COUNT_WIDTH, Bad, D, Field, N
+from bank_adapters.fields import COUNT_WIDTH, Bad, D, Field, N, Slow, compile_fast
 from bank_adapters.records import BANK_FILE_TYPES, CHECKS, Header, Record
 from core.masking import mask_text
 
@@ -257,7 +257,8 @@ class _Plan:
         self.fields = fields
         self.tags = {q(f.element): i for i, f in enumerate(fields) if f.element}
         self.plan = tuple((f.name, f.parse, f.required, f.element or f.name) for f in fields)
-        self.layouts: dict[tuple[str, ...], tuple[tuple[str, Any, str], ...]] = {}
+        self.layouts: dict[tuple[str, ...], tuple[tuple[str, Any, str, int], ...]] = {}
+        self.blank = ["D"] + [""] * len(fields)
 
 
 @cache
@@ -267,7 +268,7 @@ def _plan(fields: tuple[Field, ...]) -> _Plan:
 
 def _layout(
     p: _Plan, key: tuple[str, ...], elem: Any, file: str | None
-) -> tuple[tuple[str, Any, str], ...]:
+) -> tuple[tuple[str, Any, str, int], ...]:
     """Check a sequence of child tags against the XSD order once; cache it when it is valid."""
     tags, plan = p.tags, p.plan
     out = []
@@ -287,7 +288,7 @@ def _layout(
                     field=plan[k][0], element=plan[k][3],
                 )  # fmt: skip
         name, parse, _, element = plan[j]
-        out.append((name, parse, element))
+        out.append((name, parse, element, j + 1))
         i = j + 1
     for k in range(i, len(plan)):
         if plan[k][2]:
@@ -310,7 +311,7 @@ def _read_fields(elem: Any, p: _Plan, file: str | None) -> dict[str, Any]:
     if text is not None and not text.isspace():
         raise _structure("元素中不应有文字，只应有子元素", file, elem)
     vals: dict[str, Any] = {}
-    for child, (name, parse, element) in zip(children, layout):  # noqa: B905 - same length
+    for child, (name, parse, element, _) in zip(children, layout):  # noqa: B905 - same length
         tail = child.tail
         if len(child) or (tail is not None and not tail.isspace()) or child.keys():
             raise FileFormatError(
@@ -326,6 +327,35 @@ def _read_fields(elem: Any, p: _Plan, file: str | None) -> dict[str, Any]:
                 e, file=file, line=child.sourceline, fields=p.fields, value=text, element=element
             ) from None
     return vals
+
+
+@cache
+def _fast(file_type: str) -> Any:
+    cls, fields = records_for(file_type)
+    return compile_fast(cls, fields, padded=False)
+
+
+def _read_fast(elem: Any, p: _Plan, fast: Any) -> Any:
+    """The common case in one pass: plain children, printable ASCII text -> record.
+
+    Returns None for anything else (the caller then reads the record with _read_fields,
+    which names the problem); raises Slow, Bad or ValueError if a value breaks a rule.
+    """
+    children = list(elem)
+    layout = p.layouts.get(tuple([c.tag for c in children]))
+    text = elem.text
+    if layout is None or (text is not None and not text.isspace()):
+        return None
+    parts = p.blank.copy()
+    for child, entry in zip(children, layout):  # noqa: B905 - same length
+        tail = child.tail
+        if len(child) or (tail is not None and not tail.isspace()) or child.keys():
+            return None
+        parts[entry[3]] = child.text or ""
+    joined = "".join(parts)
+    if not (joined.isascii() and joined.isprintable()):
+        return None
+    return fast(parts)
 
 
 def decode(
@@ -377,6 +407,7 @@ def _read_records(it: Any, root: Any, header: Header, file: str | None) -> Itera
     rec_tag = q(RECORD_ELEMENT[header.file_type])
     expected = header.count
     plan = _plan(fields)
+    fast = _fast(header.file_type)
     n = 0
     for _, elem in it:
         tag = elem.tag
@@ -394,8 +425,12 @@ def _read_records(it: Any, root: Any, header: Header, file: str | None) -> Itera
                 )  # fmt: skip
             if elem.keys():
                 raise _structure("元素不应有属性", file, elem)
-            vals = _read_fields(elem, plan, file)
-            rec = cls(**vals)
+            try:
+                rec = _read_fast(elem, plan, fast)
+            except (Slow, Bad, ValueError):
+                rec = None  # read it again element by element for the precise error
+            if rec is None:
+                rec = cls(**_read_fields(elem, plan, file))
             try:
                 check(rec)
             except Bad as e:
