@@ -5,9 +5,15 @@ Every codec module (``bank_adapters.boc``, ``.icbc``, ``.ceb``, ``.unf``) has th
     PARTNER: str                      # "BOC"
     EXTENSION: str                    # "txt"
     FILE_TYPES: tuple[str, ...]
-    write(stream, header, records) -> int          # streams; returns the record count
-    encode(header, records) -> bytes
+    write(stream, header, records, *, filename=None) -> int   # streams; returns the count
+    encode(header, records, *, filename=None) -> bytes        # CEB: also XSD-validated
     decode(source, *, filename=None) -> tuple[Header, Iterator[Record]]
+
+``source`` is bytes or a binary stream (read line by line / incrementally). ``filename`` (a
+plain or ``.p7m`` name, a path is fine) only labels errors when encoding; when decoding it is
+checked against the header (partner, type, date, SEQ), and UNF files, which have no header,
+require it. ``header.count`` None when encoding means "count the records" (they are read
+into a list first).
 
 ``decode`` reads the header at once (a bad header raises there); the iterator yields the
 records one at a time and checks the trailer when it reaches it, so the last ``next()`` can
@@ -70,9 +76,18 @@ class Codec(Protocol):
     EXTENSION: str
     FILE_TYPES: tuple[str, ...]
 
-    def write(self, stream: BinaryIO, header: Header, records: Iterable[Record]) -> int: ...
+    def write(
+        self,
+        stream: BinaryIO,
+        header: Header,
+        records: Iterable[Record],
+        *,
+        filename: str | None = None,
+    ) -> int: ...
 
-    def encode(self, header: Header, records: Iterable[Record]) -> bytes: ...
+    def encode(
+        self, header: Header, records: Iterable[Record], *, filename: str | None = None
+    ) -> bytes: ...
 
     def decode(
         self, source: bytes | BinaryIO, *, filename: str | None = None
