@@ -4,7 +4,7 @@ The hour selectors are what other apps call (card_service for the star level pri
 card and the public QR page, insurance for the coverage rules and the hotline):
 
 - ``volunteer_hours(volunteer, *, on=None) -> Totals``
-- ``star_level(hours) -> int``
+- ``star_level(hours) -> int`` and ``volunteer_star_level(volunteer, *, on=None) -> int``
 - ``volunteer_service_hours_bulk(volunteer_ids, *, on=None) -> dict[int, Decimal]``
 - ``service_minutes_subquery(*, on=None, volunteer_ref="pk")`` to annotate a queryset
 - ``served_between(volunteer, start, end) -> bool`` / ``volunteers_served_between(ids, start, end)``
@@ -100,6 +100,11 @@ def volunteer_hours(volunteer: Volunteer | int, *, on: dt.date | None = None) ->
         service_backfilled=minutes_to_hours(sums["delayed"]),
         training=minutes_to_hours(sums["training"]),
     )
+
+
+def volunteer_star_level(volunteer: Volunteer | int, *, on: dt.date | None = None) -> int:
+    """The stars printed on the card: from the service hours counted on ``on`` (today)."""
+    return volunteer_hours(volunteer, on=on).star_level
 
 
 def volunteer_service_hours_bulk(

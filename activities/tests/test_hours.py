@@ -154,6 +154,8 @@ def test_the_star_level_changes_at_exactly_100_hours_of_service(done):
     HoursEntry.objects.update(minutes=100 * 60)
     totals = volunteer_hours(done["xiaoming"], on=DAY1)
     assert totals.service == Decimal("100.0") and totals.star_level == 1
+    assert selectors.volunteer_star_level(done["xiaoming"], on=DAY1) == 1
+    assert selectors.volunteer_star_level(done["xiaoming"], on=DAY1 - dt.timedelta(days=1)) == 0
 
 
 def test_bulk_hours_and_the_annotation_agree(done, django_assert_max_num_queries):
