@@ -10,4 +10,6 @@ urlpatterns = [
     path("api/activities/", include("activities.urls")),
     path("activities/", include("activities.page_urls")),
     path("api/", include("volunteers.urls")),
+    path("api/card/", include("card_service.urls")),
+    path("", include("card_service.page_urls")),
 ]

@@ -1,0 +1,129 @@
+"""The operations page and resolving an alert."""
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from bank_adapters import ops
+from bank_adapters.models import Alert, Batch, PartnerFile
+from core.errors import Conflict, PermissionDenied
+from core.models import AuditLog
+from volunteers.tests.factories import UserFactory, make_volunteer, operations_user
+
+pytestmark = pytest.mark.django_db
+
+
+def as_user(user) -> Client:
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def partner_file(partner="BOC", direction="out", state="delivered", name=None, **kw):
+    n = PartnerFile.objects.count() + 1
+    return PartnerFile.objects.create(
+        partner=partner,
+        direction=direction,
+        name=name or f"{partner}_APPLY_20261127_{n:04d}.dat",
+        file_type=kw.pop("file_type", "APPLY"),
+        business_date=dt.date(2026, 11, 27),
+        seq=n,
+        sha256=f"{n:064x}",
+        size=100,
+        state=state,
+        record_count=kw.pop("record_count", 3),
+        delivered_at=timezone.now() if direction == "out" and state == "delivered" else None,
+        **kw,
+    )
+
+
+@pytest.fixture
+def exchange():
+    data = partner_file()
+    photo = partner_file(file_type="PHOTO", name="BOC_PHOTO_20261127_0001.zip")
+    Batch.objects.create(
+        partner="BOC", file_type="APPLY", business_date=dt.date(2026, 11, 27), seq=1,
+        record_count=3, data_file=data, photo_file=photo,
+    )  # fmt: skip
+    refused = partner_file(
+        partner="ICBC", direction="in", state="refused", name="ICBC_RESULT_20261127_0001.txt",
+        file_type="RESULT", error="第 3 行 masked_pan 字段含完整卡号",
+    )  # fmt: skip
+    alert = Alert.objects.create(
+        kind=Alert.Kind.FILE_REFUSED, partner="ICBC", message="文件被拒收：第 3 行", file=refused
+    )
+    return {"alert": alert, "refused": refused}
+
+
+def test_ops_page_is_forbidden_to_volunteers_and_plain_users(exchange):
+    volunteer = make_volunteer()
+    assert as_user(volunteer.user).get("/staff/ops/").status_code == 403
+    assert as_user(UserFactory()).get("/staff/ops/").status_code == 403
+    assert Client().get("/staff/ops/").status_code == 302  # to the login page
+
+
+def test_ops_page_shows_partners_batches_files_and_alerts(exchange, django_assert_max_num_queries):
+    c = as_user(operations_user())
+    with django_assert_max_num_queries(10):
+        resp = c.get("/staff/ops/")
+    assert resp.status_code == 200
+    html = resp.content.decode()
+    assert '<table id="partners">' in html
+    for code in ("BOC", "ICBC", "CEB", "UNF"):
+        assert f"<td>{code}</td>" in html
+    assert "BOC_APPLY_20261127_0001" in html
+    assert "ICBC_RESULT_20261127_0001.txt" in html
+    assert "已拒收" in html
+    assert "文件被拒收" in html
+    assert f"/staff/ops/alerts/{exchange['alert'].pk}/resolve/" in html
+
+
+def test_ops_page_query_count_does_not_grow_with_rows(exchange, django_assert_max_num_queries):
+    for i in range(10):
+        f = partner_file(partner="CEB", name=f"CEB_APPLY_20261127_{i + 10:04d}.xml")
+        Batch.objects.create(
+            partner="CEB", file_type="APPLY", business_date=dt.date(2026, 11, 27), seq=i + 10,
+            record_count=1, data_file=f,
+        )  # fmt: skip
+        Alert.objects.create(kind=Alert.Kind.MISMATCH, partner="CEB", message=f"第{i}条", file=f)
+    c = as_user(operations_user())
+    with django_assert_max_num_queries(10):
+        assert c.get("/staff/ops/").status_code == 200
+
+
+def test_superuser_sees_the_ops_page():
+    admin = UserFactory(is_superuser=True, is_staff=True)
+    assert as_user(admin).get("/staff/ops/").status_code == 200
+
+
+def test_resolve_alert_from_the_page_writes_an_audit_row(exchange):
+    user = operations_user()
+    c = as_user(user)
+    alert = exchange["alert"]
+    resp = c.post(f"/staff/ops/alerts/{alert.pk}/resolve/", {"note": "已联系工行重发"})
+    assert resp.status_code == 302 and resp["Location"] == "/staff/ops/"
+    alert.refresh_from_db()
+    assert alert.resolved_at is not None and alert.resolved_by == user
+    row = AuditLog.objects.get(action="alert_resolve")
+    assert (row.actor_id, row.target_id, row.reason) == (user.pk, str(alert.pk), "已联系工行重发")
+    html = c.get("/staff/ops/").content.decode()
+    assert "没有未处理的告警" in html
+    resp = c.post(f"/staff/ops/alerts/{alert.pk}/resolve/", follow=True)
+    assert "该告警已处理" in resp.content.decode()
+
+
+def test_resolve_alert_is_for_operations_only(exchange):
+    volunteer = make_volunteer()
+    alert = exchange["alert"]
+    resp = as_user(volunteer.user).post(f"/staff/ops/alerts/{alert.pk}/resolve/")
+    assert resp.status_code == 403
+    with pytest.raises(PermissionDenied):
+        ops.alert_resolve(alert_id=alert.pk, actor=volunteer.user)
+    alert.refresh_from_db()
+    assert alert.resolved_at is None
+    ops.alert_resolve(alert_id=alert.pk, actor=operations_user())
+    with pytest.raises(Conflict):
+        ops.alert_resolve(alert_id=alert.pk, actor=operations_user())
+    assert as_user(operations_user()).post("/staff/ops/alerts/999999/resolve/").status_code == 404

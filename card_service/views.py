@@ -1,0 +1,281 @@
+"""Server-rendered pages (zh-hans): the landing page, the volunteer's profile home, card
+progress, the apply form, the e-card, the public page a card QR opens, and the operations
+page. Each page calls one selector or service, like the API."""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as HttpForbidden
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from bank_adapters import ops
+from card_service import selectors, services
+from card_service.api import submit_kwargs
+from card_service.models import CardApplication
+from card_service.rules import age_on
+from core.errors import NotFound, PermissionDenied, ServiceError
+from volunteers.models import Volunteer
+from volunteers.services import GUANGDONG_CITY_CODES
+
+# Service field names → the apply form's fields; anything else shows above the form.
+FORM_FIELDS = {
+    "bank": "bank_code",
+    "product": "product",
+    "branch": "branch_id",
+    "mail_address": "mail_address",
+    "postcode": "postcode",
+    "photo": "photo",
+    "uniform_size": "uniform_size",
+    "guardian_name": "guardian_name",
+    "guardian_id_type": "guardian_id_type",
+    "guardian_id_number": "guardian_id_number",
+    "guardian_relation": "guardian_relation",
+    "branch_code": "branch_id",
+}
+
+
+def _http_errors(view):
+    """Not-found and permission errors become Django's 404 and 403 pages."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+        except PermissionDenied as exc:
+            raise HttpForbidden(exc.message) from exc
+
+    return wrapped
+
+
+def _volunteer(request: HttpRequest) -> Volunteer | None:
+    if not request.user.is_authenticated:
+        return None
+    return Volunteer.objects.filter(user=request.user).first()
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Volunteers go to their profile; everyone else sees the landing page."""
+    if _volunteer(request) is not None:
+        return redirect("me")
+    return render(request, "card_service/landing.html")
+
+
+def _volunteer_or_page(request: HttpRequest) -> Volunteer | HttpResponse:
+    volunteer = _volunteer(request)
+    if volunteer is None:
+        return render(request, "card_service/not_volunteer.html", status=403)
+    return volunteer
+
+
+@login_required
+def me(request: HttpRequest) -> HttpResponse:
+    volunteer = _volunteer_or_page(request)
+    if isinstance(volunteer, HttpResponse):
+        return volunteer
+    memberships = volunteer.memberships.select_related("organisation").order_by("applied_at")
+    progress = selectors.card_progress(volunteer)
+    return render(
+        request,
+        "card_service/me.html",
+        {
+            "volunteer": volunteer,
+            "city_name": selectors.city_name(volunteer.city_code),
+            "memberships": memberships,
+            "progress": progress,
+        },
+    )
+
+
+@login_required
+def card_progress(request: HttpRequest) -> HttpResponse:
+    volunteer = _volunteer_or_page(request)
+    if isinstance(volunteer, HttpResponse):
+        return volunteer
+    return render(
+        request,
+        "card_service/progress.html",
+        {"volunteer": volunteer, "progress": selectors.card_progress(volunteer)},
+    )
+
+
+def _apply_context(volunteer: Volunteer, values: dict[str, Any], errors: dict[str, str]):
+    banks = list(selectors.bank_list())
+    branches = [
+        {
+            "id": b.pk,
+            "bank": b.bank_id,
+            "name": b.name,
+            "city": selectors.city_name(b.city_code),
+            "address": b.address,
+        }
+        for b in selectors.branch_list()
+    ]
+    return {
+        "volunteer": volunteer,
+        "banks": [
+            {
+                "bank": b,
+                "products": selectors.bank_products(b),
+                "id_types": selectors.bank_id_types(b),
+            }
+            for b in banks
+        ],
+        "branches": branches,
+        "uniform_sizes": CardApplication.UniformSize.values,
+        "relations": CardApplication.GuardianRelation.choices,
+        "minor": age_on(volunteer.birth_date, timezone.localdate()) < 18,
+        "values": values,
+        "errors": errors,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def card_apply(request: HttpRequest) -> HttpResponse:
+    volunteer = _volunteer_or_page(request)
+    if isinstance(volunteer, HttpResponse):
+        return volunteer
+    values: dict[str, Any] = {
+        "mail_address": volunteer.address,
+        "postcode": volunteer.postcode,
+        "product": "D",
+        "guardian_id_type": "01",
+    }
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        values = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
+        try:
+            services.card_application_submit(
+                volunteer=volunteer,
+                actor=request.user,
+                **submit_kwargs(values, request.FILES.get("photo")),
+            )
+        except ServiceError as exc:
+            field = FORM_FIELDS.get(exc.extra.get("field", ""), "general")
+            errors[field] = exc.message
+        else:
+            messages.success(request, "申请已提交，您可以在本页查看办理进度。")
+            return redirect("card-progress-page")
+    status = 400 if errors else 200
+    return render(
+        request,
+        "card_service/apply.html",
+        _apply_context(volunteer, values, errors),
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def card_withdraw(request: HttpRequest, application_id: int) -> HttpResponse:
+    try:
+        services.card_application_withdraw(application_id=application_id, actor=request.user)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "申请已撤回。")
+    return redirect("card-progress-page")
+
+
+@login_required
+def ecard(request: HttpRequest) -> HttpResponse:
+    volunteer = _volunteer_or_page(request)
+    if isinstance(volunteer, HttpResponse):
+        return volunteer
+    app = selectors.current_application(volunteer)
+    active = app is not None and app.is_open
+    stars = selectors.star_level_of(volunteer)
+    return render(
+        request,
+        "card_service/ecard.html",
+        {
+            "volunteer": volunteer,
+            "application": app if active else None,
+            "city_name": GUANGDONG_CITY_CODES.get(volunteer.city_code, volunteer.city_code),
+            "star_level": stars,
+            "stars": "★" * stars,
+            "qr_svg": selectors.qr_svg_inline(app.qr_payload, scale=3) if active else "",
+        },
+    )
+
+
+@login_required
+def ecard_photo(request: HttpRequest) -> HttpResponse:
+    """The photo of the volunteer's own current card (photos are never public media)."""
+    volunteer = _volunteer(request)
+    app = selectors.current_application(volunteer) if volunteer else None
+    if app is None or not app.photo:
+        raise Http404("暂无证件照")
+    return FileResponse(app.photo.open("rb"), content_type="image/jpeg")
+
+
+@_http_errors
+@require_http_methods(["GET", "POST"])
+def qr_page(request: HttpRequest, token: str) -> HttpResponse:
+    """The public page a card QR opens; admins of the volunteer's organisations also get the
+    check-in and check-out buttons for today's activities."""
+    try:
+        record = selectors.qr_record(token)
+    except NotFound as exc:
+        return render(request, "card_service/qr_invalid.html", {"message": exc.message}, status=404)
+    if request.method == "POST":
+        try:
+            services.card_qr_attendance(
+                token=token,
+                admin=request.user,
+                day_id=int(request.POST.get("day_id") or 0),
+                action=request.POST.get("action", ""),
+            )
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            label = "签到" if request.POST.get("action") == "in" else "签退"
+            messages.success(request, f"已为志愿者 {record.name_masked} {label}成功。")
+        return redirect(request.path)
+    may_check_in = selectors.qr_scanner_may_check_in(request.user, record)
+    attendance_ready = selectors.attendance_available()
+    days = (
+        selectors.qr_checkin_days(request.user, record.volunteer)
+        if may_check_in and attendance_ready
+        else []
+    )
+    return render(
+        request,
+        "card_service/qr_public.html",
+        {
+            "record": record,
+            "may_check_in": may_check_in,
+            "attendance_ready": attendance_ready,
+            "days": days,
+        },
+    )
+
+
+@_http_errors
+def ops_page(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect(f"/accounts/login/?next={request.path}")
+    return render(request, "bank_adapters/ops.html", ops.ops_overview(user=request.user))
+
+
+@_http_errors
+@require_POST
+def ops_alert_resolve(request: HttpRequest, alert_id: int) -> HttpResponse:
+    try:
+        ops.alert_resolve(alert_id=alert_id, actor=request.user, note=request.POST.get("note", ""))
+    except (NotFound, PermissionDenied):
+        raise
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "告警已标记为已处理。")
+    return redirect("ops-page")
