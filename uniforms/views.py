@@ -1,0 +1,146 @@
+"""Server-rendered pages: the volunteer's uniform (with the correction form while the order
+has not gone out), and the donations report and its CSV for operations."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as HttpForbidden
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import select_template
+from django.views.decorators.http import require_GET, require_http_methods
+
+from card_service.models import Bank
+from core.errors import NotFound, PermissionDenied, ServiceError
+from uniforms import charts, selectors, services
+from uniforms.models import UniformSize
+from volunteers.selectors import volunteer_of
+
+
+def _http_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Not-found and permission errors become Django's 404 and 403 pages."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+        except PermissionDenied as exc:
+            raise HttpForbidden(exc.message) from exc
+
+    return wrapped
+
+
+def _base() -> object:
+    # The project's base.html when someone has made it, else this app's own.
+    return select_template(["base.html", "uniforms/base.html"])
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@_http_errors
+def my_uniform(request: HttpRequest) -> HttpResponse:
+    volunteer = volunteer_of(request.user)
+    if request.method == "POST":
+        p = request.POST
+        try:
+            services.uniform_order_correct(
+                volunteer=volunteer,
+                actor=request.user,
+                mail_address=p.get("mail_address", "").strip() or None,
+                postcode=p.get("postcode", "").strip() or None,
+                size=p.get("size") or None,
+            )
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "已保存")
+        return redirect("my-uniform-page")
+    return render(
+        request,
+        "uniforms/my_uniform.html",
+        {
+            "base": _base(),
+            "progress": selectors.uniform_progress(volunteer),
+            "sizes": UniformSize.values,
+            "extra_uniform_phone": services.EXTRA_UNIFORM_PHONE,
+        },
+    )
+
+
+def _month(value: str | None) -> dt.date | None:
+    try:
+        return dt.datetime.strptime(value or "", "%Y-%m").date()
+    except ValueError:
+        return None
+
+
+def _filters(request: HttpRequest) -> dict:
+    start = _month(request.GET.get("from"))
+    end = _month(request.GET.get("to"))
+    if end is not None:
+        end = selectors.add_months(end, 1) - dt.timedelta(days=1)
+    bank = request.GET.get("bank") or None
+    return {"date_from": start, "date_to": end, "bank": bank}
+
+
+@login_required
+@require_GET
+@_http_errors
+def donations_report(request: HttpRequest) -> HttpResponse:
+    rows = selectors.donation_totals(user=request.user, **_filters(request))
+    months = selectors.donation_by_month_and_bank(rows)
+    banks = list(Bank.objects.order_by("code").values_list("code", "short_name"))
+    total = sum(r["purchases"] for r in rows)
+    return render(
+        request,
+        "uniforms/donations.html",
+        {
+            "base": _base(),
+            "rows": rows,
+            "months": [
+                {**m, "cells": [m["banks"].get(code, 0) for code, _ in banks]} for m in months
+            ],
+            "banks": banks,
+            "chart": charts.bar_chart_svg(months, banks),
+            "total_purchases": total,
+            "total_donation": selectors.DONATION_PER_PURCHASE * total,
+            "query": request.GET,
+        },
+    )
+
+
+@login_required
+@require_GET
+@_http_errors
+def donations_csv(request: HttpRequest) -> HttpResponse:
+    rows = selectors.donation_totals(user=request.user, **_filters(request))
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(["月份", "银行", "地市代码", "地市", "持卡人数", "消费笔数", "最低捐赠金额（元）"])
+    for r in rows:
+        w.writerow(
+            [
+                r["month"].strftime("%Y-%m"),
+                r["bank_name"],
+                r["city_code"],
+                r["city_name"],
+                r["cards"],
+                r["purchases"],
+                f"{r['min_donation']:.2f}",
+            ]
+        )
+    # The BOM makes Excel read the file as UTF-8.
+    response = HttpResponse(
+        ("\ufeff" + buf.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="donations.csv"'
+    return response
