@@ -256,7 +256,11 @@ def cutoff_due(partner: str, now: dt.datetime) -> bool:
 
     pcfg = partners.load().partner(partner)
     local = timezone.localtime(now)
-    if not pcfg.enabled or not is_working_day(local.date()) or local.time() < pcfg.cutoff:
+    if not pcfg.enabled:
+        return False
+    if pcfg.continuous:
+        return True
+    if not is_working_day(local.date()) or local.time() < pcfg.cutoff:
         return False
     cut = timezone.make_aware(dt.datetime.combine(local.date(), pcfg.cutoff))
     types = _outbound_types(partner)

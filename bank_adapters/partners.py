@@ -22,6 +22,7 @@ Example (the README has the full one)::
     encrypt_to = "var/keys/partners/BOC.crt"         # default: the first certificate
     cutoff = "17:00"
     timeout = 30
+    # continuous = true   # demo only: send whenever something waits, not once a day
 
 Relative paths are relative to the TOML file's folder. Private keys are only ever read from
 these paths, never stored in the database or logged."""
@@ -62,6 +63,8 @@ class PartnerConfig:
     encrypt_to: Path
     cutoff: dt.time
     timeout: float = 30.0
+    # Demo and test set-ups: send whenever something waits instead of once at the cut-off.
+    continuous: bool = False
 
     def certs(self) -> list[x509.Certificate]:
         return envelope.load_certificates(*self.certificates)
@@ -151,6 +154,7 @@ def parse(text: str, base: Path) -> ServiceConfig:
                 encrypt_to=_path(base, p["encrypt_to"]) if p.get("encrypt_to") else certs[0],
                 cutoff=dt.time.fromisoformat(p.get("cutoff", "17:00")),
                 timeout=float(p.get("timeout", 30)),
+                continuous=bool(p.get("continuous", False)),
             )
         return ServiceConfig(
             signing_key=_path(base, svc["signing_key"]),

@@ -12,4 +12,5 @@ urlpatterns = [
     path("api/", include("volunteers.urls")),
     path("api/card/", include("card_service.urls")),
     path("", include("card_service.page_urls")),
+    path("", include("uniforms.urls")),
 ]

@@ -18,9 +18,9 @@ One SFTP server per partner on its own loopback port: BOC ``base``, ICBC ``base+
 when ``/usr/sbin/sshd`` is installed and starts, otherwise the paramiko server of
 :mod:`bank_adapters.simulator.sftp_server`; either way with the same pinned host key.
 
-The demo's cut-off is ``00:00``: ``exchange_send_due`` sends the first time it runs on a
-working day. Note ``exchange.cutoff_due`` sends once per working day after the cut-off, so
-later applications that day go with ``manage.py exchange send`` (or the next working day).
+The demo's partners are ``continuous``: beat's ``exchange_send_due`` sends whatever waits each
+time it runs (every ``EXCHANGE_POLL_SECONDS``), any day, instead of once at the cut-off of a
+working day as in production.
 """
 
 from __future__ import annotations
@@ -167,6 +167,7 @@ def partners_toml(layout: DemoLayout, *, port: int, user: str, host: str = "127.
             f'certificates = ["{rel(layout.cert(code))}", "{rel(layout.sign_cert(code))}"]',
             f'encrypt_to = "{rel(layout.cert(code))}"',
             f'cutoff = "{DEMO_CUTOFF}"',
+            "continuous = true",
             "timeout = 15",
         ]
     return "\n".join(lines) + "\n"
