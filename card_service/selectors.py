@@ -306,6 +306,12 @@ def can_withdraw(app: CardApplication) -> bool:
     return app.status in (S.SUBMITTED, S.QUEUED) and not app.batch_id
 
 
+def is_replacement(volunteer: Volunteer) -> bool:
+    """Whether a new application would be a replacement (the volunteer had a card before),
+    whose production fee is the volunteer's."""
+    return CardApplication.objects.filter(volunteer=volunteer, card_ref__isnull=False).exists()
+
+
 def can_apply(volunteer: Volunteer, app: CardApplication | None) -> bool:
     """Whether to offer the apply form (the service decides for real)."""
     return app is None or app.status not in OPEN_STATUSES
@@ -458,11 +464,14 @@ def my_qr_payload(volunteer: Volunteer) -> str:
 
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>\s*")
+_SVG_SIZE = re.compile(r'width="(?P<w>\d+)" height="(?P<h>\d+)"')
 
 
 def qr_svg_inline(payload: str, *, scale: int = 4) -> str:
-    """The QR as an ``<svg>`` element to put inside a page (no XML declaration)."""
-    return _XML_DECL.sub("", qr.render_svg(payload, scale=scale))
+    """The QR as an ``<svg>`` element to put inside a page: no XML declaration, and a
+    viewBox so CSS can size it without cropping."""
+    svg = _XML_DECL.sub("", qr.render_svg(payload, scale=scale))
+    return _SVG_SIZE.sub(r'\g<0> viewBox="0 0 \g<w> \g<h>"', svg, count=1)
 
 
 @dataclass

@@ -22,6 +22,7 @@ from card_service.models import CardApplication
 from card_service.rules import age_on
 from core.errors import NotFound, PermissionDenied, ServiceError
 from volunteers.models import Volunteer
+from volunteers.roles import is_operations
 from volunteers.services import GUANGDONG_CITY_CODES
 
 # Service field names → the apply form's fields; anything else shows above the form.
@@ -66,7 +67,9 @@ def home(request: HttpRequest) -> HttpResponse:
     """Volunteers go to their profile; everyone else sees the landing page."""
     if _volunteer(request) is not None:
         return redirect("me")
-    return render(request, "card_service/landing.html")
+    return render(
+        request, "card_service/landing.html", {"is_operations": is_operations(request.user)}
+    )
 
 
 def _volunteer_or_page(request: HttpRequest) -> Volunteer | HttpResponse:
@@ -133,6 +136,8 @@ def _apply_context(volunteer: Volunteer, values: dict[str, Any], errors: dict[st
         "uniform_sizes": CardApplication.UniformSize.values,
         "relations": CardApplication.GuardianRelation.choices,
         "minor": age_on(volunteer.birth_date, timezone.localdate()) < 18,
+        "replacement": selectors.is_replacement(volunteer),
+        "fee_note": selectors.FEE_NOTE,
         "values": values,
         "errors": errors,
     }

@@ -209,6 +209,7 @@ def test_ecard_shows_the_card_face_with_the_qr():
     assert volunteer.volunteer_no in html
     assert "广州市" in html
     assert "<svg" in html and "<?xml" not in html
+    assert "viewBox=" in html  # sized by CSS without cropping
     assert "/me/card/ecard/photo/" in html
     photo = c.get("/me/card/ecard/photo/")
     assert photo.status_code == 200 and photo["Content-Type"] == "image/jpeg"
@@ -256,3 +257,54 @@ def test_progress_page_query_budget(django_assert_max_num_queries):
     with django_assert_max_num_queries(10):
         resp = c.get("/me/card/")
     assert resp.status_code == 200
+
+
+def test_replacement_shows_the_fee_note_on_the_form_and_the_progress():
+    volunteer = make_volunteer()
+    old = submit(volunteer)
+    CardApplication.objects.filter(pk=old.pk).update(
+        status="cancelled", card_ref="OLD1", cancelled_at=timezone.now() - dt.timedelta(days=30)
+    )
+    c = page_client(volunteer.user)
+    html = c.get("/me/card/apply/").content.decode()
+    assert "本次申请为换卡。换卡的制卡工本费需由志愿者自行承担" in html
+    submit(volunteer)
+    html = c.get("/me/card/").content.decode()
+    assert "（换卡）" in html
+    assert "换卡的制卡工本费需由志愿者自行承担" in html
+    assert "以往申请" in html and old.application_no in html
+
+
+def test_admin_shows_applications_read_only_and_masked():
+    from card_service.services import Guardian
+    from volunteers.tests.factories import mainland_id
+
+    minor = make_volunteer(birth=years_ago(16))
+    guardian_id = mainland_id(birth=dt.date(1980, 1, 1))
+    app = submit(minor, guardian=Guardian("张大明", "01", guardian_id, "01"))
+    credit = submit(make_volunteer(), product="C")
+    boss = UserFactory(is_superuser=True, is_staff=True)
+    c = page_client(boss)
+    for a in (app, credit):
+        resp = c.get(f"/admin/card_service/cardapplication/{a.pk}/change/")
+        assert resp.status_code == 200
+        html = resp.content.decode()
+        assert guardian_id not in html
+        assert "体育西路103号" not in html  # the mail address is masked
+        assert 'name="status"' not in html  # lifecycle fields are read-only
+    assert (
+        guardian_id[:4] + "**********" + guardian_id[-4:]
+        in c.get(f"/admin/card_service/cardapplication/{app.pk}/change/").content.decode()
+    )
+    for url in (
+        "/admin/card_service/cardapplication/",
+        "/admin/card_service/bank/",
+        "/admin/card_service/branch/",
+        "/admin/card_service/cardevent/",
+        "/admin/card_service/cardspend/",
+        "/admin/bank_adapters/partnerfile/",
+        "/admin/bank_adapters/batch/",
+        "/admin/bank_adapters/alert/",
+        "/admin/bank_adapters/appliedbankevent/",
+    ):
+        assert c.get(url).status_code == 200, url

@@ -168,3 +168,18 @@ def test_pending_membership_does_not_make_an_admin_a_scanner(card, today_activit
     html = as_user(today_activity["admin"]).get(f"/q/{token_of(card['app'])}/").content.decode()
     assert 'name="checkin"' not in html
     assert card["org"].name not in html  # only approved memberships are shown
+
+
+def test_service_hours_and_star_level_come_from_activities(card, today_activity):
+    from activities.models import HoursEntry
+
+    HoursEntry.objects.create(
+        volunteer=card["volunteer"], activity=today_activity["activity"],
+        day=today_activity["day"], kind="service", service_date=timezone.localdate(),
+        minutes=300 * 60, source="scanned", status="credited", counts_from=timezone.localdate(),
+    )  # fmt: skip
+    html = Client().get(f"/q/{token_of(card['app'])}/").content.decode()
+    assert "300.0 小时" in html
+    assert "★★（2星）" in html
+    ecard = as_user(card["volunteer"].user).get("/me/card/ecard/").content.decode()
+    assert "★★" in ecard
