@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as HttpForbidden
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -110,7 +111,9 @@ def card_progress(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _apply_context(volunteer: Volunteer, values: dict[str, Any], errors: dict[str, str]):
+def _apply_context(
+    volunteer: Volunteer, values: dict[str, Any], errors: dict[str, str]
+) -> dict[str, Any]:
     banks = list(selectors.bank_list())
     branches = [
         {
@@ -268,7 +271,7 @@ def qr_page(request: HttpRequest, token: str) -> HttpResponse:
 @_http_errors
 def ops_page(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
-        return redirect(f"/accounts/login/?next={request.path}")
+        return redirect_to_login(request.get_full_path())
     return render(request, "bank_adapters/ops.html", ops.ops_overview(user=request.user))
 
 
