@@ -104,10 +104,16 @@ def card_progress(request: HttpRequest) -> HttpResponse:
     volunteer = _volunteer_or_page(request)
     if isinstance(volunteer, HttpResponse):
         return volunteer
+    from uniforms.selectors import uniform_progress
+
     return render(
         request,
         "card_service/progress.html",
-        {"volunteer": volunteer, "progress": selectors.card_progress(volunteer)},
+        {
+            "volunteer": volunteer,
+            "progress": selectors.card_progress(volunteer),
+            "uniform": uniform_progress(volunteer),
+        },
     )
 
 
