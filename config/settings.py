@@ -122,6 +122,9 @@ QR_SIGNING_KEYS = env.str("QR_SIGNING_KEYS", default=f"1:{_dev_key('qr-1')}")
 QR_RETIRED_KEY_IDS = env.list("QR_RETIRED_KEY_IDS", default=[])
 QR_BASE_URL = env.str("QR_BASE_URL", default="HTTPS://V.GDZYZ.CN/Q/")
 
+# Key of the activities' rotating check-in QR codes (short-lived; SECRET_KEY when empty).
+ACTIVITY_QR_KEY = env.str("ACTIVITY_QR_KEY", default="")
+
 # --- Partners ------------------------------------------------------------------------------
 CARD_PARTNERS_FILE = env.str("CARD_PARTNERS_FILE", default=str(VAR_DIR / "partners.toml"))
 ALERT_EMAIL = env.str("ALERT_EMAIL", default="")
@@ -160,6 +163,19 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": EXCHANGE_POLL_SECONDS,
     },
 }
+# Insurance: coverage years nightly; the SERVICE files from each month's first business day.
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE["insurance-coverage-rebuild"] = {
+    "task": "insurance.tasks.coverage_years_rebuild",
+    "schedule": crontab(hour=2, minute=30),
+}
+CELERY_BEAT_SCHEDULE["insurance-service-files"] = {
+    "task": "insurance.tasks.service_files_send",
+    "schedule": crontab(hour=6, minute=0),
+}
+# Hotline: hours before check-in and after check-out counted as travel to and from an activity.
+INSURANCE_TRAVEL_WINDOW_HOURS = env.int("INSURANCE_TRAVEL_WINDOW_HOURS", default=2)
 
 # --- Email -----------------------------------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
@@ -188,6 +204,20 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Guangdong registered volunteer card service",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Several models have a "status" or "kind": name each choice set after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "ActivityKindEnum": "activities.models.Activity.Kind",
+        "ActivityStatusEnum": "activities.models.Activity.Status",
+        "SignUpStatusEnum": "activities.models.SignUp.Status",
+        "HoursKindEnum": "activities.models.HoursEntry.Kind",
+        "HoursStatusEnum": "activities.models.HoursEntry.Status",
+        "AttendanceMethodEnum": "activities.models.AttendanceMethod",
+        "OrganisationKindEnum": "volunteers.models.Organisation.Kind",
+        "MembershipStatusEnum": "volunteers.models.Membership.Status",
+        "CardStatusEnum": "card_service.models.CardStatus",
+        "UniformStatusEnum": "uniforms.models.UniformStatus",
+        "PolicyStatusEnum": "insurance.models.Policy.Status",
+    },
 }
 
 # --- Logging: personal data is masked on every record ----------------------------------------
