@@ -13,4 +13,5 @@ urlpatterns = [
     path("api/card/", include("card_service.urls")),
     path("", include("card_service.page_urls")),
     path("", include("uniforms.urls")),
+    path("", include("insurance.urls")),
 ]

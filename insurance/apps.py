@@ -6,8 +6,8 @@ class InsuranceConfig(AppConfig):
     verbose_name = "意外保险"
 
     def ready(self) -> None:
-        from bank_adapters.exchange import register_inbound
-        from insurance import services
+        from bank_adapters.exchange import Outbound, register_inbound, register_outbound
+        from insurance import exchange, services
 
         register_inbound(
             "POLICY",
@@ -15,3 +15,4 @@ class InsuranceConfig(AppConfig):
                 bank=partner, record=record, source_ref=source_ref
             ),
         )
+        register_outbound(Outbound(exchange.FILE_TYPE, exchange.claim_service))

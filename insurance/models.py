@@ -38,3 +38,43 @@ class Policy(models.Model):
 
     def __str__(self) -> str:
         return self.policy_no
+
+
+class CoverageYear(models.Model):
+    """One coverage year of one volunteer as the rules decide it (``insurance.coverage``).
+
+    A derived table: the nightly job rebuilds it whole from cards, hours and purchases, so it
+    carries no foreign-key constraints (they would only slow the rebuild)."""
+
+    class Reason(models.TextChoices):
+        ACTIVATION = "activation", _("首张志愿者证激活")  # year 0
+        SERVICE = "service", _("上一保障年度参加志愿服务活动")
+        PURCHASE = "purchase", _("上一保障年度持卡消费")
+        NO_ACTIVITY = "no_activity", _("上一保障年度既未参加志愿服务活动也未持卡消费")
+        NO_CARD = "no_card", _("上一保障年度结束时未持有志愿者证")
+
+    volunteer = models.ForeignKey(
+        "volunteers.Volunteer",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="coverage_years",
+    )
+    year_index = models.PositiveSmallIntegerField(_("保障年度序号"), help_text=_("0 为首个年度"))
+    starts_on = models.DateField(_("保障起期"))
+    ends_on = models.DateField(_("保障止期"))
+    covered = models.BooleanField(_("应投保"))
+    reason = models.CharField(_("原因"), max_length=12, choices=Reason.choices)
+    # The activation date (year 0) or the first service day / purchase day of the year before.
+    qualifying_date = models.DateField(_("依据日期"), null=True, blank=True)
+    computed_at = models.DateTimeField(_("计算时间"))
+
+    class Meta:
+        verbose_name = _("保障年度")
+        verbose_name_plural = _("保障年度")
+        ordering = ["volunteer", "year_index"]
+        constraints = [
+            models.UniqueConstraint(fields=["volunteer", "year_index"], name="uniq_coverage_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.volunteer_id} 第{self.year_index + 1}保障年度"

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+
+from django.utils import timezone
+
 from bank_adapters.records import PolicyRecord
 from card_service.bank_events import UnknownRecord
 from card_service.models import CardApplication
+from core.workdays import is_working_day
 from insurance.models import Policy
+
+logger = logging.getLogger(__name__)
 
 
 def policy_record_apply(*, bank: str, record: PolicyRecord, source_ref: str) -> bool:
@@ -30,3 +38,48 @@ def policy_record_apply(*, bank: str, record: PolicyRecord, source_ref: str) -> 
         },
     )
     return created
+
+
+def coverage_years_rebuild(*, today: dt.date | None = None) -> int:
+    """The nightly job: rebuild every volunteer's coverage years set-wise in SQL."""
+    from insurance.coverage import coverage_rebuild
+
+    count = coverage_rebuild(today=today)
+    logger.info("coverage years rebuilt: %d rows", count)
+    return count
+
+
+def first_working_day_of_month(day: dt.date) -> dt.date:
+    d = day.replace(day=1)
+    while not is_working_day(d):
+        d += dt.timedelta(days=1)
+    return d
+
+
+def service_files_send(*, now: dt.datetime | None = None) -> dict[str, str]:
+    """From the first business day of each month on: prepare one SERVICE file per enabled
+    bank for the month before (unless that bank's SERVICE batch of this month exists), then
+    deliver whatever is prepared. Safe to run every day and twice."""
+    from bank_adapters import exchange as bank_exchange
+    from bank_adapters import partners
+    from bank_adapters.sftp import SftpError
+    from insurance.exchange import FILE_TYPE, month_batch_exists
+
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    result: dict[str, str] = {}
+    if today < first_working_day_of_month(today):
+        return result
+    for pcfg in partners.load().enabled_partners():
+        if pcfg.code not in bank_exchange.BANKS:
+            continue
+        if month_batch_exists(pcfg.code, today):
+            result[pcfg.code] = "already"
+        else:
+            batch = bank_exchange.prepare(pcfg.code, FILE_TYPE, now=now)
+            result[pcfg.code] = str(batch) if batch else "nothing"
+        try:
+            bank_exchange.deliver(pcfg.code)
+        except (SftpError, OSError) as exc:
+            logger.warning("SERVICE delivery to %s failed: %s", pcfg.code, exc)
+    return result

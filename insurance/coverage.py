@@ -1,0 +1,336 @@
+"""The coverage rules, computed two ways that must agree: for everyone at once in SQL (the
+nightly rebuild of ``CoverageYear``) and for one volunteer in Python (the hotline).
+
+The rules as implemented:
+
+- **Anchor.** Coverage years run from the business date (Asia/Shanghai) on which the
+  volunteer's *first* card was activated, whichever bank issued it. Coverage belongs to the
+  volunteer, not to the card: replacements, even at another bank, carry the years on.
+- **Years.** Year k runs from the k-th anniversary of the anchor to the day before the
+  (k+1)-th. An anchor on 29 February has its anniversary on **1 March** in common years, so
+  no year is shorter than 365 days and no day is ever left between two years
+  (2024-02-29 → year 0 ends 2025-02-28, year 1 is 2025-03-01 … 2026-02-28).
+  People see years counted from 1: year index 0 is 第1保障年度.
+- **Year 0** is always covered (the bank buys it on activation).
+- **Year k+1** is covered when both hold:
+  1. on the last day of year k the volunteer *held a card*: some card of theirs applied for
+     on or before that day and not cancelled, rejected or withdrawn on or before it (an
+     activated card, or a replacement still in the bank's hands: the volunteer stays in
+     the programme while the replacement is made). Cancelling without a replacement stops
+     renewal; the years still run, so a later replacement renews again on the same dates.
+  2. in year k the volunteer served at least one service activity (credited service hours
+     on that day; training never counts) or made at least one purchase with any of their
+     cards (a ``CardSpend`` row on a day in year k).
+  The first qualifying day is kept; a service day wins a tie with a purchase on the same day.
+  Hours credited later (an approved back-fill) count by the day served, so the nightly
+  rebuild may turn a year covered after the fact.
+- Years are computed up to the one containing ``today``; nothing is recorded for the future.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from activities.models import HoursEntry
+from card_service.models import CardApplication, CardSpend, CardStatus
+from insurance.models import CoverageYear
+
+R = CoverageYear.Reason
+TERMINAL = (CardStatus.CANCELLED, CardStatus.REJECTED, CardStatus.WITHDRAWN)
+
+
+# --- dates -------------------------------------------------------------------------------
+
+
+def anniversary(anchor: dt.date, k: int) -> dt.date:
+    """The k-th anniversary of ``anchor``; 29 February falls on 1 March in common years."""
+    try:
+        return anchor.replace(year=anchor.year + k)
+    except ValueError:  # 29 February in a common year
+        return dt.date(anchor.year + k, 3, 1)
+
+
+def year_bounds(anchor: dt.date, k: int) -> tuple[dt.date, dt.date]:
+    """First and last day of coverage year ``k``."""
+    return anniversary(anchor, k), anniversary(anchor, k + 1) - dt.timedelta(days=1)
+
+
+def year_index_of(anchor: dt.date, day: dt.date) -> int:
+    """The coverage year ``day`` falls in (negative before the anchor). Comparing (month, day)
+    gives the 1 March rule for free: 28 Feb < 29 Feb ≤ 1 Mar."""
+    return day.year - anchor.year - (1 if (day.month, day.day) < (anchor.month, anchor.day) else 0)
+
+
+def local_date(value: dt.datetime) -> dt.date:
+    return timezone.localtime(value).date()
+
+
+# --- one volunteer, in Python -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class YearResult:
+    year_index: int
+    starts_on: dt.date
+    ends_on: dt.date
+    covered: bool
+    reason: str
+    qualifying_date: dt.date | None
+    activity_name: str = ""  # the qualifying service activity, when the reason is service
+
+    @property
+    def label(self) -> str:
+        return f"第{self.year_index + 1}保障年度"
+
+    def key(self) -> tuple:
+        """What the nightly table holds, for comparing the two computations."""
+        return (self.year_index, self.starts_on, self.ends_on, self.covered, self.reason,
+                self.qualifying_date)  # fmt: skip
+
+
+def _card_end(card: dict) -> dt.date | None:
+    if card["status"] not in TERMINAL:
+        return None
+    at = card["status_changed_at"]
+    if card["status"] == CardStatus.CANCELLED and card["cancelled_at"]:
+        at = card["cancelled_at"]
+    return local_date(at)
+
+
+def volunteer_coverage(volunteer_id: int, *, today: dt.date | None = None) -> list[YearResult]:
+    """Every coverage year of one volunteer up to the one containing ``today``, by the same
+    rules as the nightly rebuild (three small queries)."""
+    today = today or timezone.localdate()
+    cards = list(
+        CardApplication.objects.filter(volunteer_id=volunteer_id).values(
+            "applied_at", "activated_at", "status", "status_changed_at", "cancelled_at"
+        )
+    )
+    activations = [local_date(c["activated_at"]) for c in cards if c["activated_at"]]
+    if not activations or min(activations) > today:
+        return []
+    anchor = min(activations)
+    held = [(local_date(c["applied_at"]), _card_end(c)) for c in cards]
+
+    first_service: dict[int, tuple[dt.date, str]] = {}
+    for day, name in (
+        HoursEntry.objects.filter(
+            volunteer_id=volunteer_id,
+            kind=HoursEntry.Kind.SERVICE,
+            status=HoursEntry.Status.CREDITED,
+            minutes__gt=0,
+            service_date__gte=anchor,
+            service_date__lte=today,
+        )
+        .order_by("service_date", "id")
+        .values_list("service_date", "activity__name")
+    ):
+        first_service.setdefault(year_index_of(anchor, day), (day, name))
+    first_purchase: dict[int, dt.date] = {}
+    for day in (
+        CardSpend.objects.filter(
+            application__volunteer_id=volunteer_id, count__gt=0, day__gte=anchor, day__lte=today
+        )
+        .order_by("day")
+        .values_list("day", flat=True)
+    ):
+        first_purchase.setdefault(year_index_of(anchor, day), day)
+
+    years = []
+    for k in range(year_index_of(anchor, today) + 1):
+        start, end = year_bounds(anchor, k)
+        if k == 0:
+            years.append(YearResult(0, start, end, True, R.ACTIVATION, anchor))
+            continue
+        last_day = start - dt.timedelta(days=1)
+        holds = any(a <= last_day and (e is None or e > last_day) for a, e in held)
+        svc = first_service.get(k - 1)
+        buy = first_purchase.get(k - 1)
+        if not holds:
+            years.append(YearResult(k, start, end, False, R.NO_CARD, None))
+        elif svc and (buy is None or svc[0] <= buy):
+            years.append(YearResult(k, start, end, True, R.SERVICE, svc[0], svc[1]))
+        elif buy:
+            years.append(YearResult(k, start, end, True, R.PURCHASE, buy))
+        else:
+            years.append(YearResult(k, start, end, False, R.NO_ACTIVITY, None))
+    return years
+
+
+def year_at(years: list[YearResult], day: dt.date) -> YearResult | None:
+    return next((y for y in years if y.starts_on <= day <= y.ends_on), None)
+
+
+# --- everyone, in SQL --------------------------------------------------------------------
+
+
+class _Dialect:
+    """The few date expressions that differ between PostgreSQL and SQLite. Asia/Shanghai has
+    kept UTC+8 without daylight saving since 1991, so SQLite may add eight hours."""
+
+    def __init__(self, vendor: str) -> None:
+        self.pg = vendor == "postgresql"
+        self.tz = settings.TIME_ZONE
+
+    def local_date(self, col: str) -> str:
+        if self.pg:
+            return f"(({col}) AT TIME ZONE '{self.tz}')::date"
+        return f"date({col}, '+8 hours')"
+
+    def year(self, d: str) -> str:
+        return (
+            f"EXTRACT(YEAR FROM {d})::int" if self.pg else f"CAST(strftime('%%Y', {d}) AS INTEGER)"
+        )
+
+    def month_day(self, d: str) -> str:
+        if self.pg:
+            return f"(EXTRACT(MONTH FROM {d})::int * 100 + EXTRACT(DAY FROM {d})::int)"
+        return f"CAST(strftime('%%m%%d', {d}) AS INTEGER)"
+
+    def anniversary(self, k: str) -> str:
+        """Anniversary ``k`` of anc.a; 29 Feb + 1 year is 1 March in both dialects."""
+        if self.pg:
+            return f"(make_date(anc.ay + {k}, anc.am, 1) + (anc.ad - 1))"
+        return f"date(anc.a, '+' || ({k}) || ' years')"
+
+    def day_before(self, d: str) -> str:
+        return f"({d} - 1)" if self.pg else f"date({d}, '-1 days')"
+
+    def parts(self) -> str:
+        if self.pg:
+            return ", EXTRACT(MONTH FROM a)::int AS am, EXTRACT(DAY FROM a)::int AS ad"
+        return ""
+
+    def index_of(self, d: str) -> str:
+        """Coverage year index of date ``d`` relative to anc (see ``year_index_of``)."""
+        return (
+            f"({self.year(d)} - anc.ay - CASE WHEN {self.month_day(d)} < anc.amd THEN 1 ELSE 0 END)"
+        )
+
+
+def coverage_sql(vendor: str) -> str:
+    """The one INSERT … SELECT that rebuilds ``insurance_coverageyear`` (after it is emptied).
+    Parameters: today, max_k, computed_at.
+
+    Everything is a hash join or a GROUP BY over whole tables, never a per-row subquery:
+    ``anc`` the first activation per volunteer; ``yr`` its years up to today; ``svc`` and
+    ``buy`` the first service day and purchase day per (volunteer, year they renew), by
+    integer arithmetic on the dates; ``gaps`` the stretches when the volunteer held no card
+    (the union of [applied, ended) of all their cards, by a running MAX and LEAD over their
+    cards), so "held a card on the last day of year k" is "that day is in no gap". Rows go
+    in volunteer order: the unique index is appended to, and a volunteer's years sit
+    together on disk for the hotline."""
+    q = _Dialect(vendor)
+    terminal = ", ".join(f"'{s.value}'" for s in TERMINAL)
+    ends = (
+        f"CASE WHEN c.status = '{CardStatus.CANCELLED.value}' "
+        "THEN COALESCE(c.cancelled_at, c.status_changed_at) ELSE c.status_changed_at END"
+    )
+    today_d = "CAST(%(today)s AS date)" if q.pg else "%(today)s"
+    # "Held until further notice": the end of a card that is not (yet) terminal.
+    forever = "DATE '9999-12-31'" if q.pg else "'9999-12-31'"
+    # Only constants and the dialect's fixed fragments are formatted in; values are parameters.
+    return f"""
+INSERT INTO insurance_coverageyear
+    (volunteer_id, year_index, starts_on, ends_on, covered, reason, qualifying_date, computed_at)
+WITH RECURSIVE n(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM n WHERE k < %(max_k)s),
+act AS (
+    SELECT volunteer_id, MIN({q.local_date("activated_at")}) AS a
+    FROM card_service_cardapplication WHERE activated_at IS NOT NULL
+    GROUP BY volunteer_id
+),
+anc AS (
+    SELECT volunteer_id, a, {q.year("a")} AS ay, {q.month_day("a")} AS amd{q.parts()}
+    FROM act WHERE a <= {today_d}
+),
+yr AS (
+    SELECT anc.volunteer_id, n.k, {q.anniversary("n.k")} AS ys,
+           {q.day_before(q.anniversary("n.k + 1"))} AS ye, anc.a
+    FROM anc JOIN n ON n.k <= {q.index_of(today_d)}
+),
+svc AS (
+    SELECT h.volunteer_id, {q.index_of("h.service_date")} + 1 AS k, MIN(h.service_date) AS d
+    FROM activities_hoursentry h JOIN anc ON anc.volunteer_id = h.volunteer_id
+    WHERE h.kind = 'service' AND h.status = 'credited' AND h.minutes > 0
+      AND h.service_date >= anc.a AND h.service_date <= {today_d}
+    GROUP BY 1, 2
+),
+buy AS (
+    SELECT c.volunteer_id, {q.index_of("s.day")} + 1 AS k, MIN(s.day) AS d
+    FROM card_service_cardspend s
+    JOIN card_service_cardapplication c ON c.id = s.application_id
+    JOIN anc ON anc.volunteer_id = c.volunteer_id
+    WHERE s.count > 0 AND s.day >= anc.a AND s.day <= {today_d}
+    GROUP BY 1, 2
+),
+cards AS (
+    SELECT c.volunteer_id, {q.local_date("c.applied_at")} AS s,
+        CASE WHEN c.status IN ({terminal}) THEN {q.local_date(ends)} ELSE {forever} END AS e
+    FROM card_service_cardapplication c
+),
+runs AS (
+    SELECT volunteer_id,
+        MAX(e) OVER (PARTITION BY volunteer_id ORDER BY s, e
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS reach,
+        LEAD(s) OVER (PARTITION BY volunteer_id ORDER BY s, e) AS next_s
+    FROM cards
+),
+gaps AS (
+    SELECT volunteer_id, reach AS gs, COALESCE(next_s, {forever}) AS ge
+    FROM runs WHERE reach < {forever} AND (next_s IS NULL OR next_s > reach)
+)
+SELECT yr.volunteer_id, yr.k, yr.ys, yr.ye,
+    CASE WHEN yr.k = 0 THEN TRUE
+         WHEN gap.volunteer_id IS NULL AND (svc.d IS NOT NULL OR buy.d IS NOT NULL) THEN TRUE
+         ELSE FALSE END,
+    CASE WHEN yr.k = 0 THEN 'activation'
+         WHEN gap.volunteer_id IS NOT NULL THEN 'no_card'
+         WHEN svc.d IS NOT NULL AND (buy.d IS NULL OR svc.d <= buy.d) THEN 'service'
+         WHEN buy.d IS NOT NULL THEN 'purchase'
+         ELSE 'no_activity' END,
+    CASE WHEN yr.k = 0 THEN yr.a
+         WHEN gap.volunteer_id IS NOT NULL THEN NULL
+         WHEN svc.d IS NOT NULL AND (buy.d IS NULL OR svc.d <= buy.d) THEN svc.d
+         ELSE buy.d END,
+    %(computed_at)s
+FROM yr
+LEFT JOIN gaps gap ON gap.volunteer_id = yr.volunteer_id AND yr.k > 0
+    AND gap.gs < yr.ys AND yr.ys <= gap.ge
+LEFT JOIN svc ON svc.volunteer_id = yr.volunteer_id AND svc.k = yr.k
+LEFT JOIN buy ON buy.volunteer_id = yr.volunteer_id AND buy.k = yr.k
+ORDER BY yr.volunteer_id, yr.k
+"""  # noqa: S608
+
+
+def coverage_rebuild(*, today: dt.date | None = None) -> int:
+    """Rebuild the whole ``CoverageYear`` table for ``today`` (default: the business date) in
+    one transaction: empty it, then one INSERT … SELECT. Returns the number of years."""
+    today = today or timezone.localdate()
+    now = timezone.now()
+    vendor = connection.vendor
+    table = CoverageYear._meta.db_table
+    with transaction.atomic(), connection.cursor() as cur:
+        first = CardApplication.objects.filter(activated_at__isnull=False).order_by("activated_at")
+        earliest = first.values_list("activated_at", flat=True).first()
+        if vendor == "postgresql":
+            # Readers wait for the commit instead of seeing half a table; no dead rows.
+            cur.execute(f"TRUNCATE {table}")
+        else:
+            cur.execute(f"DELETE FROM {table}")  # noqa: S608
+        if earliest is None:
+            return 0
+        max_k = max(0, today.year - local_date(earliest).year + 1)
+        cur.execute(
+            coverage_sql(vendor),
+            {
+                "today": connection.ops.adapt_datefield_value(today),
+                "max_k": max_k,
+                "computed_at": connection.ops.adapt_datetimefield_value(now),
+            },
+        )
+        return cur.rowcount

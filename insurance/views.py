@@ -1,0 +1,82 @@
+"""Staff pages (zh-hans): the hotline's coverage look-up and the operations' policy
+reconciliation. Each calls one selector, like the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as HttpForbidden
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from core.errors import ServiceError
+from insurance import selectors
+from insurance.models import CoverageYear
+from volunteers.roles import is_hotline, is_operations
+
+LOOKUP_KINDS = (
+    ("id_number", "证件号码"),
+    ("volunteer_no", "志愿者编号"),
+    ("card_ref", "卡片参考号"),
+)
+
+
+def _parse_incident(value: str) -> dt.datetime | None:
+    for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"):
+        try:
+            return timezone.make_aware(dt.datetime.strptime(value.strip(), fmt))
+        except ValueError:
+            continue
+    return None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def hotline_page(request: HttpRequest) -> HttpResponse:
+    if not is_hotline(request.user):
+        raise HttpForbidden("只有热线客服可以使用该页面")
+    form = request.POST if request.method == "POST" else {}
+    context: dict = {"form": form, "kinds": LOOKUP_KINDS, "answer": None, "error": ""}
+    if request.method == "POST":
+        kind = form.get("kind", "id_number")
+        key = form.get("key", "").strip()
+        incident = _parse_incident(form.get("incident_at", ""))
+        if kind not in dict(LOOKUP_KINDS) or not key:
+            context["error"] = "请选择查询方式并输入证件号码、志愿者编号或卡片参考号"
+        elif incident is None:
+            context["error"] = "请输入事发时间，如 2026-05-06 10:30"
+        else:
+            try:
+                context["answer"] = selectors.hotline_coverage(
+                    user=request.user, reason=form.get("reason", ""), incident_at=incident,
+                    **{kind: key},
+                )  # fmt: skip
+            except ServiceError as exc:
+                context["error"] = exc.message
+    return render(request, "insurance/hotline.html", context)
+
+
+@login_required
+def reconciliation_page(request: HttpRequest) -> HttpResponse:
+    if not is_operations(request.user):
+        raise HttpForbidden("只有运营人员可以查看保单核对")
+    bank = request.GET.get("bank") or None
+    missing = selectors.policies_missing(user=request.user, bank=bank)
+    unexpected = selectors.policies_unexpected(user=request.user, bank=bank)
+    computed = CoverageYear.objects.order_by("-computed_at").values_list("computed_at", flat=True)
+    return render(
+        request,
+        "insurance/reconciliation.html",
+        {
+            "bank": bank or "",
+            "banks": ("BOC", "ICBC", "CEB"),
+            "missing": missing[:200],
+            "missing_count": missing.count(),
+            "unexpected": unexpected[:200],
+            "unexpected_count": unexpected.count(),
+            "computed_at": computed.first(),
+        },
+    )
