@@ -10,7 +10,7 @@ DATA_FILE = Path(__file__).resolve().parent / "data" / "banks.json"
 SHENZHEN = "440300"
 
 
-def load_directory(apps=None, schema_editor=None, *, path: Path = DATA_FILE) -> int:  # noqa: ANN001
+def load_directory(apps=None, schema_editor=None, *, path: Path = DATA_FILE) -> int:
     """Create or update the banks and branches of the data file; returns the branch count.
     Usable as a data migration (``apps`` given) or directly."""
     if apps is None:
