@@ -193,7 +193,12 @@ def _record_json(record: ApplyRecord) -> str:
 
 def stored_apply_record(app: CardApplication) -> ApplyRecord:
     """The APPLY record as checked at submission (star level refreshed by the batch)."""
-    data = json.loads(app.apply_record)
+    return apply_record_from_json(app.apply_record)
+
+
+def apply_record_from_json(text: str) -> ApplyRecord:
+    """The APPLY record from its stored (decrypted) JSON, as ``_record_json`` wrote it."""
+    data = json.loads(text)
     for name in ("birth_date", "id_expiry"):
         data[name] = dt.date.fromisoformat(data[name])
     data["applied_at"] = dt.datetime.fromisoformat(data["applied_at"])
