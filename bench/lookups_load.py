@@ -1,0 +1,286 @@
+"""Hotline and card-progress look-ups under load, beside a bare Django view.
+
+gunicorn (gthread) serves the project on 127.0.0.1 against the bench database (made by
+``bench/generate.py``); a closed-loop load generator on loopback (one process per
+connection, HTTP/1.1 keep-alive, bounded in time) drives, one after the other:
+
+- ``hotline``: ``POST /api/hotline/volunteers/lookup/`` as a hotline user (token auth) with
+  random generated ID numbers (90 % found, 10 % valid but unknown: 404); every look-up
+  writes its audit row;
+- ``progress``: ``GET /api/card/me/progress/`` as random volunteers holding a card;
+- ``hotline-progress``: ``POST /api/card/hotline/progress/`` by ID number;
+- ``bare``: ``GET /bench/bare/``, a plain Django view returning a tiny JSON through the same
+  middleware (``bench.settings_bench`` / ``bench.bare_urls``).
+
+Targets for each look-up: p99 <= 50 ms and throughput >= 50 % of the bare view's; exits 1
+when one is missed. Queries per request are counted in-process beforehand.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/card_service_bench2 \\
+        .venv/bin/python bench/lookups_load.py [--duration 20] [--repeat 1] [--concurrency 4]
+        [--workers 4] [--threads 1] [--conn-max-age 600]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing as mp
+import os
+import random
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings_bench"
+os.environ.setdefault("DEBUG", "0")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.contrib.auth.models import Group  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from rest_framework.authtoken.models import Token  # noqa: E402
+
+from bench.generate import database_url, id_number_for  # noqa: E402
+from card_service.models import CardApplication  # noqa: E402
+from volunteers.models import Volunteer  # noqa: E402
+from volunteers.roles import HOTLINE_GROUP  # noqa: E402
+
+P99_TARGET_MS = 50.0
+RATIO_TARGET = 0.50
+MAX_SECONDS = 60
+HOTLINE_USER = "bench-hotline"
+
+
+# --- the requests each case sends ---------------------------------------------------------
+
+
+def prepare(seed: int, sample: int) -> dict[str, list[tuple[str, str, bytes | None, str]]]:
+    """(method, path, body, token) lists per case, from generated rows."""
+    rng = random.Random(seed)
+    user, _ = get_user_model().objects.get_or_create(username=HOTLINE_USER)
+    user.groups.add(Group.objects.get_or_create(name=HOTLINE_GROUP)[0])
+    hotline_token = Token.objects.get_or_create(user=user)[0].key
+    bounds = Volunteer.objects.filter(user__username__startswith=f"bench{seed}-")
+    lo = bounds.order_by("id").values_list("id", flat=True).first()
+    hi = bounds.order_by("-id").values_list("id", flat=True).first()
+    if lo is None:
+        sys.exit(f"no volunteers generated with seed {seed}: run bench/generate.py first")
+    ids = [rng.randint(lo, hi) for _ in range(sample)]
+    hotline = []
+    for k, vid in enumerate(ids):
+        # One in ten: a valid ID number nobody registered (ids far beyond the table).
+        number = id_number_for(vid if k % 10 else hi + 10_000_000 + vid, seed)
+        body = json.dumps({"reason": "来电查询", "id_type": "01", "id_number": number}).encode()
+        hotline.append(("POST", "/api/hotline/volunteers/lookup/", body, hotline_token))
+    hotline_progress = [
+        ("POST", "/api/card/hotline/progress/", body, hotline_token) for _, _, body, _ in hotline
+    ]
+    holders = list(
+        CardApplication.objects.filter(volunteer_id__in=ids).values_list(
+            "volunteer__user_id", flat=True
+        )[: max(sample // 5, 1)]
+    )
+    have = dict(Token.objects.filter(user_id__in=holders).values_list("user_id", "key"))
+    Token.objects.bulk_create(
+        [Token(user_id=u, key=secrets.token_hex(20)) for u in holders if u not in have]
+    )
+    keys = list(Token.objects.filter(user_id__in=holders).values_list("key", flat=True))
+    progress = [("GET", "/api/card/me/progress/", None, k) for k in keys]
+    bare = [("GET", "/bench/bare/", None, "")]
+    return {
+        "hotline": hotline,
+        "progress": progress,
+        "hotline-progress": hotline_progress,
+        "bare": bare,
+    }
+
+
+def query_counts(cases: dict[str, list[tuple[str, str, bytes | None, str]]]) -> dict[str, int]:
+    """Queries per request, measured in-process on a few requests of each case."""
+    client = Client()
+    counts = {}
+    for name, reqs in cases.items():
+        worst = 0
+        for method, path, body, token in reqs[1:6]:  # reqs[0] of hotline is a miss: skip
+            headers = {"HTTP_AUTHORIZATION": f"Token {token}"} if token else {}
+            with CaptureQueriesContext(connection) as ctx:
+                if method == "POST":
+                    r = client.post(path, body, content_type="application/json", **headers)
+                else:
+                    r = client.get(path, **headers)
+            if r.status_code not in (200, 404):
+                sys.exit(f"{name}: {path} answered {r.status_code}: {r.content[:300]!r}")
+            worst = max(worst, len(ctx.captured_queries))
+        counts[name] = worst
+    return counts
+
+
+# --- the load generator -------------------------------------------------------------------
+
+
+def _client(args: tuple) -> tuple[list[float], int, int]:
+    port, reqs, seconds, seed = args
+    rng = random.Random(seed)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + seconds
+    while True:
+        method, path, body, token = reqs[rng.randrange(len(reqs))]
+        headers = {"Content-Type": "application/json"} if body else {}
+        if token:
+            headers["Authorization"] = f"Token {token}"
+        start = time.perf_counter()
+        if start >= deadline:
+            break
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            resp = conn.getresponse()
+            resp.read()
+            ok = resp.status in (200, 404)
+        except (OSError, http.client.HTTPException):
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            ok = False
+        latencies.append(time.perf_counter() - start)
+        errors += not ok
+    conn.close()
+    return latencies, errors, len(latencies)
+
+
+def load(port: int, reqs: list, seconds: float, concurrency: int) -> dict[str, float]:
+    with mp.get_context("fork").Pool(concurrency) as pool:
+        parts = pool.map(_client, [(port, reqs, seconds, i) for i in range(concurrency)])
+    lat = sorted(x for p in parts for x in p[0])
+    n = len(lat)
+    return {
+        "requests": n,
+        "errors": sum(p[1] for p in parts),
+        "rps": n / seconds,  # each client runs for exactly ``seconds``
+        "p50": statistics.median(lat) * 1000 if lat else float("nan"),
+        "p99": lat[min(n - 1, int(n * 0.99))] * 1000 if lat else float("nan"),
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def with_conn_max_age(url: str, seconds: int) -> str:
+    """DATABASE_URL with django-environ's persistent-connection options (unless it has them)."""
+    if seconds <= 0 or "conn_max_age" in url:
+        return url
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}conn_max_age={seconds}&conn_health_checks=true"
+
+
+def start_gunicorn(port: int, workers: int, threads: int, conn_max_age: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings_bench",
+        "DEBUG": "0",
+        "DATABASE_URL": with_conn_max_age(database_url(), conn_max_age),
+    }
+    proc = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi:application",
+            "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+            "--worker-class", "gthread", "--threads", str(threads), "--keep-alive", "30",
+            "--log-level", "warning", "--chdir", str(ROOT),
+        ],
+        env=env,
+        start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            c.request("GET", "/bench/bare/")
+            if c.getresponse().status == 200:
+                return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    sys.exit("gunicorn did not start")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--duration", type=float, default=20, help=f"seconds per case (<= {MAX_SECONDS})"
+    )
+    parser.add_argument("--warmup", type=float, default=3)
+    parser.add_argument("--concurrency", type=int, default=4, help="client connections")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (2-4)")
+    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
+    parser.add_argument("--repeat", type=int, default=1, help="interleaved rounds, best kept")
+    parser.add_argument(
+        "--conn-max-age",
+        type=int,
+        default=600,
+        help="persistent DB connections for the server (seconds; 0: one connection a request)",
+    )
+    parser.add_argument("--seed", type=int, default=1, help="the generator's seed")
+    parser.add_argument("--sample", type=int, default=20_000, help="distinct volunteers asked for")
+    args = parser.parse_args()
+    database_url()
+    duration = min(args.duration, MAX_SECONDS)
+
+    cases = prepare(args.seed, args.sample)
+    n_volunteers = Volunteer.objects.count()
+    queries = query_counts(cases)
+    connection.close()
+    port = free_port()
+    server = start_gunicorn(port, args.workers, args.threads, args.conn_max_age)
+    results: dict[str, dict[str, float]] = {}
+    try:
+        # Rounds interleave the cases, so a neighbour's burst on shared cores hits them all
+        # alike; each case keeps its best round (highest throughput).
+        for _ in range(max(args.repeat, 1)):
+            for name in ("bare", "hotline", "progress", "hotline-progress"):
+                load(port, cases[name], min(args.warmup, MAX_SECONDS), args.concurrency)
+                r = load(port, cases[name], duration, args.concurrency)
+                if name not in results or r["rps"] > results[name]["rps"]:
+                    results[name] = r
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+    bare = results["bare"]["rps"]
+    print(
+        f"Look-ups under load: {n_volunteers:,} volunteers, gunicorn {args.workers} gthread "
+        f"workers x {args.threads} threads, {args.concurrency} keep-alive connections, "
+        f"{duration:.0f} s per case, best of {max(args.repeat, 1)}, loopback, "
+        f"conn_max_age={args.conn_max_age}"
+    )
+    print(f"{'case':<18}{'queries':>8}{'requests':>10}{'errors':>8}{'req/s':>9}{'vs bare':>9}"
+          f"{'p50 ms':>8}{'p99 ms':>8}  met?")  # fmt: skip
+    ok = True
+    for name, r in results.items():
+        ratio = r["rps"] / bare
+        met = name == "bare" or (r["p99"] <= P99_TARGET_MS and ratio >= RATIO_TARGET)
+        met = met and r["errors"] == 0
+        ok &= met
+        print(f"{name:<18}{queries[name]:>8}{r['requests']:>10,}{r['errors']:>8}{r['rps']:>9.0f}"
+              f"{ratio:>9.2f}{r['p50']:>8.1f}{r['p99']:>8.1f}  {'yes' if met else 'NO'}")  # fmt: skip
+    print(f"targets: p99 <= {P99_TARGET_MS:.0f} ms, req/s >= {RATIO_TARGET:.2f} x bare")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
