@@ -3,17 +3,18 @@
 Users, volunteers (real AES-GCM ciphertexts from ``core.crypto.encrypt`` and the real blind
 indexes, so look-ups by ID number find generated rows), the organisation tree, memberships,
 activities and their days, attendance with its hours, and cards with their event history.
-Every value is a function of ``seed`` and the row's position; only the AES-GCM nonces are
+Every value is a function of ``seed`` and the row's id; only the AES-GCM nonces are
 random (``core.crypto.encrypt`` draws them, as it must). Volunteer rows are built by a
 process pool over chunks and written with psycopg 3 ``cursor.copy`` in one transaction;
 the loaded tables' secondary indexes and constraints are dropped first and rebuilt after
-(one sort each instead of millions of random inserts), so a crash leaves nothing half-made.
+(one sort each instead of millions of random inserts; by default when the load is at least
+as big as what the tables hold), so a crash leaves nothing half-made.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/card_service_bench2 \\
         .venv/bin/python bench/generate.py [--volunteers 1000000] [--seed 1] [--workers 2]
 
 Other benchmarks import it: ``generate(conn, n_volunteers, seed, ...)`` and
-``id_number_for(i, seed)`` (the ID number of the i-th generated volunteer).
+``id_number_for(volunteer_id, seed)`` (the ID number of a generated volunteer).
 """
 
 from __future__ import annotations
@@ -513,7 +514,7 @@ def generate(
     card_mode: str = "history",
     photo: tuple[str, str] | None = None,
     workers: int = 2,
-    rebuild_indexes: bool = True,
+    rebuild_indexes: bool | None = None,
     log: Callable[[str], None] = print,
 ) -> Report:
     """Load ``n_volunteers`` volunteers and everything around them into ``conn``'s database
@@ -536,6 +537,8 @@ def generate(
         for bank, bid, code, city in cur.fetchall():
             branches.setdefault(bank, []).append((bid, code, city))
         prefix = f"bench{seed}-{first['auth_user']}-"
+        if rebuild_indexes is None:  # worth it when the load outweighs what is there
+            rebuild_indexes = n_volunteers >= first["volunteers_volunteer"] - 1
         with _indexes_rebuilt(cur, tables, log) if rebuild_indexes else nullcontext():
             org_rows, org_ids = _organisations(first["volunteers_organisation"], n_orgs, rng)
             _copy(cur, "volunteers_organisation", "\n".join(org_rows) + "\n")
@@ -622,13 +625,17 @@ def main() -> int:
     parser.add_argument("--card-share", type=float, default=0.2)
     parser.add_argument("--attendance-mean", type=float, default=2.0)
     parser.add_argument(
-        "--keep-indexes", action="store_true", help="load into indexed tables (slower)"
+        "--indexes",
+        choices=("auto", "rebuild", "keep"),
+        default="auto",
+        help="drop and rebuild the tables' indexes around the load, or load into them "
+        "(auto: rebuild when the load is at least as big as what is there)",
     )
     args = parser.parse_args()
     with psycopg.connect(database_url()) as conn:
         report = generate(
             conn, args.volunteers, args.seed, workers=args.workers, card_share=args.card_share,
-            attendance_mean=args.attendance_mean, rebuild_indexes=not args.keep_indexes,
+            attendance_mean=args.attendance_mean, rebuild_indexes={"auto": None, "rebuild": True, "keep": False}[args.indexes],
         )  # fmt: skip
     print(f"Generated {args.volunteers:,} volunteers (seed {args.seed}) in {report.seconds:.1f} s")
     print(f"{'table':<32}{'rows':>12}")
