@@ -354,6 +354,30 @@ def _verify(
             "envelope_malformed",
             _("签名数据中没有文件内容（分离式签名），请合作方使用 -nodetach 签名"),
         )
+    signer_cert, signing_time = check_signer(
+        econtent_type=econtent_type,
+        signer_infos=signer_infos,
+        certs=certs,
+        content_digest=hashlib.sha256(plaintext).digest(),
+        partner_certs=partner_certs,
+        at=at,
+    )
+    return Opened(plaintext=plaintext, signer_cert=signer_cert, signing_time=signing_time)
+
+
+def check_signer(
+    *,
+    econtent_type: str | None,
+    signer_infos: list[asn1_cms.SignerInfo],
+    certs: list[asn1_x509.Certificate],
+    content_digest: bytes,
+    partner_certs: list[x509.Certificate],
+    at: dt.datetime | None,
+) -> tuple[x509.Certificate, dt.datetime | None]:
+    """Everything ``verify`` checks once the content is known only by its SHA-256: content
+    type, the one SignerInfo, its attributes and digest, the signature, the signer pinned
+    to the partner's certificates and valid at the signing time. Shared with the streaming
+    opener (``bank_adapters.stream_envelope``); returns the signer and the signing time."""
     if econtent_type != "data":
         raise _fail(
             "envelope_malformed",
@@ -437,7 +461,7 @@ def _verify(
     else:
         raise _fail("envelope_bad_signature", _("签名者证书的密钥类型不受支持"))
 
-    if attrs["message_digest"][0][0].native != hashlib.sha256(plaintext).digest():
+    if attrs["message_digest"][0][0].native != content_digest:
         raise _fail(
             "envelope_bad_signature",
             _("文件内容的摘要与签名不符，文件可能被篡改，请合作方重发"),
@@ -476,7 +500,7 @@ def _verify(
             signing_time=when.isoformat(),
             not_valid_after=signer_cert.not_valid_after_utc.isoformat(),
         )
-    return Opened(plaintext=plaintext, signer_cert=signer_cert, signing_time=signing_time)
+    return signer_cert, signing_time
 
 
 def open_envelope(

@@ -5,8 +5,10 @@ sealed bytes and register them as ``PartnerFile(prepared)`` — all in one trans
 deliver every prepared file over SFTP (atomic upload, idempotent) and mark it delivered.
 A crash before the commit leaves nothing claimed; after it, the next run delivers.
 
-Inbound: download, register the (name, SHA-256) pair, open the envelope, decode and apply
-the whole file in one transaction or nothing. A name already applied with the same bytes is
+Inbound: download to a local file, register the (name, SHA-256) pair, open the envelope
+streaming (decrypt, verify) into a plaintext temp file, then decode and apply the whole file
+in one transaction or nothing; big EVENT files on PostgreSQL are applied set-wise
+(``bulk_events``), with the same result. A name already applied with the same bytes is
 skipped; the same name with new bytes is quarantined. Refusals raise alerts.
 """
 
@@ -17,8 +19,10 @@ import hashlib
 import io
 import logging
 import os
+import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +30,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from bank_adapters import codecs, partners
+from bank_adapters import bulk_events, codecs, envelope, partners, stream_envelope
 from bank_adapters.alerts import alert_raise
 from bank_adapters.envelope import EnvelopeError
 from bank_adapters.errors import FileFormatError
@@ -310,10 +314,24 @@ def _refuse(pf: PartnerFile, exc: Exception, kind: str = Alert.Kind.FILE_REFUSED
     )
 
 
-def _apply_records(partner: str, file_type: str, records: Iterator[Any], pf: PartnerFile) -> int:
+def _apply_records(
+    partner: str,
+    file_type: str,
+    records: Iterator[Any],
+    pf: PartnerFile,
+    *,
+    expected: int | None = None,
+) -> int:
     apply = INBOUND_APPLIERS.get(file_type)
     if apply is None:
         raise ServiceError(f"暂不处理 {file_type} 文件", code="file_type_unsupported")
+    if (
+        file_type == "EVENT"
+        and (expected or 0) >= bulk_events.BULK_MIN_RECORDS
+        and bulk_events.usable()
+    ):
+        # Same result as the loop below, set-wise (bank_adapters.bulk_events).
+        return bulk_events.apply_events(partner, records, pf)
     n = 0
     for rec in records:
         n += 1
@@ -326,32 +344,93 @@ def _apply_records(partner: str, file_type: str, records: Iterator[Any], pf: Par
     return n
 
 
-def process(pf: PartnerFile, data: bytes) -> bool:
-    """Open, decode and apply one received file in one transaction; refuse it whole on any
-    error. Returns True when applied."""
+@contextmanager
+def _scratch(cfg: partners.ServiceConfig) -> Iterator[Path]:
+    """A private folder under the storage dir for one file's temporary copies, removed after
+    (on the same file system as the stored copies, so a download is moved, not copied)."""
+    root = cfg.storage_dir / "tmp"
+    root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=root) as tmp:
+        yield Path(tmp)
+
+
+def process(pf: PartnerFile, data: bytes | Path) -> bool:
+    """Open, decode and apply one received file (its bytes, or better its path) in one
+    transaction; refuse it whole on any error. Returns True when applied.
+
+    The envelope is opened first, streaming, into a plaintext temp file: nothing is decoded
+    before the signature verified. Then the records are decoded from that file as they are
+    applied, inside the transaction; a bad record rolls everything back."""
     cfg = partners.load()
     pcfg = cfg.partner(pf.partner)
-    try:
-        opened = cfg.open(data, pcfg)
-        header, records = codecs.decode_file(opened.plaintext, filename=pf.name)
-        if header.file_type not in INBOUND_TYPES[pf.partner]:
-            raise FileFormatError(
-                f"不接收 {header.file_type} 类型的文件", file=pf.name, field="file_type"
+    with _scratch(cfg) as tmp:
+        if isinstance(data, bytes | bytearray | memoryview):
+            src = tmp / "sealed.p7m"
+            src.write_bytes(data)
+        else:
+            src = Path(data)
+        try:
+            opened = stream_envelope.open_envelope_file(
+                src,
+                tmp / "plain",
+                own_key=envelope.load_private_key(cfg.decryption_key),
+                own_cert=envelope.load_certificate(cfg.decryption_cert),
+                partner_certs=pcfg.certs(),
             )
-        with transaction.atomic():
-            n = _apply_records(pf.partner, header.file_type, records, pf)
-            PartnerFile.objects.filter(pk=pf.pk).update(
-                state=PartnerFile.State.APPLIED, record_count=n, applied_at=timezone.now(), error=""
-            )
-    except (ServiceError, EnvelopeError, FileFormatError) as exc:
-        _refuse(pf, exc)
-        return False
+            with open(opened.path, "rb", buffering=1 << 20) as fh:
+                header, records = codecs.decode_file(fh, filename=pf.name)
+                if header.file_type not in INBOUND_TYPES[pf.partner]:
+                    raise FileFormatError(
+                        f"不接收 {header.file_type} 类型的文件", file=pf.name, field="file_type"
+                    )
+                with transaction.atomic():
+                    n = _apply_records(
+                        pf.partner, header.file_type, records, pf, expected=header.count
+                    )
+                    PartnerFile.objects.filter(pk=pf.pk).update(
+                        state=PartnerFile.State.APPLIED, record_count=n,
+                        applied_at=timezone.now(), error="",
+                    )  # fmt: skip
+        except (ServiceError, EnvelopeError, FileFormatError) as exc:
+            _refuse(pf, exc)
+            return False
     pf.refresh_from_db()
     return True
 
 
-def _receive_one(cfg: partners.ServiceConfig, partner: str, name: str, data: bytes) -> str:
-    sha = hashlib.sha256(data).hexdigest()
+def _sha256(data: bytes | Path) -> tuple[str, int]:
+    if isinstance(data, bytes | bytearray | memoryview):
+        return hashlib.sha256(data).hexdigest(), len(data)
+    h = hashlib.sha256()
+    size = 0
+    with open(data, "rb", buffering=0) as fh:
+        buf = bytearray(1 << 20)
+        view = memoryview(buf)
+        while n := fh.readinto(buf):
+            h.update(view[:n])
+            size += n
+    return h.hexdigest(), size
+
+
+def _keep(
+    cfg: partners.ServiceConfig, direction: str, partner: str, name: str, data: bytes | Path
+) -> Path:
+    """Store the received file: bytes are written, a downloaded file is moved (after fsync)."""
+    if isinstance(data, bytes | bytearray | memoryview):
+        return _store(cfg, direction, partner, name, bytes(data))
+    folder = cfg.storage_dir / direction / partner
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(data, "rb") as fh:
+        os.fsync(fh.fileno())
+    path = folder / name
+    os.replace(data, path)
+    return path
+
+
+def _receive_one(cfg: partners.ServiceConfig, partner: str, name: str, data: bytes | Path) -> str:
+    """Register and apply one downloaded file (its bytes, or the path of a local copy that
+    this function may move into the store)."""
+    sha, size = _sha256(data)
     known = PartnerFile.objects.filter(
         partner=partner, direction=PartnerFile.Direction.IN, name=name
     )
@@ -366,9 +445,9 @@ def _receive_one(cfg: partners.ServiceConfig, partner: str, name: str, data: byt
         pf = PartnerFile.objects.create(
             partner=partner, direction=PartnerFile.Direction.IN, name=name,
             file_type=known.first().file_type, business_date=known.first().business_date,
-            seq=known.first().seq, sha256=sha, size=len(data),
+            seq=known.first().seq, sha256=sha, size=size,
             state=PartnerFile.State.QUARANTINED,
-            stored_path=str(_store(cfg, "quarantine", partner, f"{name}.{sha[:12]}", data)),
+            stored_path=str(_keep(cfg, "quarantine", partner, f"{name}.{sha[:12]}", data)),
         )  # fmt: skip
         alert_raise(
             kind=Alert.Kind.QUARANTINED,
@@ -388,28 +467,32 @@ def _receive_one(cfg: partners.ServiceConfig, partner: str, name: str, data: byt
             bad: Exception | None = None
         except FileFormatError as exc:
             file_type, day, seq, bad = "?", timezone.localdate(), 0, exc
+        stored = _keep(cfg, "in", partner, name, data)
         pf = PartnerFile.objects.create(
             partner=partner, direction=PartnerFile.Direction.IN, name=name, file_type=file_type,
-            business_date=day, seq=seq, sha256=sha, size=len(data),
-            state=PartnerFile.State.RECEIVED,
-            stored_path=str(_store(cfg, "in", partner, name, data)),
+            business_date=day, seq=seq, sha256=sha, size=size,
+            state=PartnerFile.State.RECEIVED, stored_path=str(stored),
         )  # fmt: skip
         if bad is not None:
             _refuse(pf, bad)
             return "refused"
+        data = stored
     return "applied" if process(pf, data) else "refused"
 
 
 def receive(partner: str, *, progress: Callable[[int], None] | None = None) -> ReceiveReport:
-    """Fetch and apply every new file the partner left for us."""
+    """Fetch and apply every new file the partner left for us. Each file is downloaded to a
+    local file and worked on from there, so memory does not grow with its size."""
     cfg = partners.load()
     pcfg = cfg.partner(partner)
     report = ReceiveReport(partner)
     try:
         with pcfg.sftp_client() as client:
             for remote in sorted(client.list_incoming(), key=lambda r: r.name):
-                data = client.download(remote.name)
-                outcome = _receive_one(cfg, partner, remote.name, data)
+                with _scratch(cfg) as tmp:
+                    local = tmp / "download.p7m"
+                    client.download_to(remote.name, local)
+                    outcome = _receive_one(cfg, partner, remote.name, local)
                 if outcome in ("applied", "already"):
                     client.mark_done(remote.name)
                     (report.applied if outcome == "applied" else report.skipped).append(remote.name)
@@ -444,7 +527,7 @@ def retry_refused(file_id: int) -> bool:
         raise ServiceError("只能重新处理已拒收的文件", code="not_refused")
     pf.state = PartnerFile.State.RECEIVED
     pf.save(update_fields=["state", "updated_at"])
-    return process(pf, Path(pf.stored_path).read_bytes())
+    return process(pf, Path(pf.stored_path))
 
 
 # --- the APPLY file and its PHOTO archive -------------------------------------------------

@@ -1,0 +1,316 @@
+"""The set-based EVENT path gives exactly the per-record path's result (PostgreSQL only).
+
+Random event sequences — repeats within the file, replays of events applied before, unknown
+cards, illegal moves, first purchases on cards that already had one — are applied both ways
+from the same starting point, each inside a savepoint that is rolled back, and everything
+either path writes is compared: the cards, their events, purchases, applied event ids, the
+hooks called, or the error raised.
+
+    psql -h 127.0.0.1 -U postgres -c 'CREATE DATABASE card_service_bulk'
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/card_service_bulk \\
+        .venv/bin/pytest bank_adapters/tests/test_bulk_events.py
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from bank_adapters import bulk_events, exchange
+from bank_adapters.models import AppliedBankEvent, PartnerFile
+from bank_adapters.records import EventRecord
+from bank_adapters.tests import test_exchange as tx
+from bank_adapters.tests.test_exchange import env  # noqa: F401  (fixture)
+from card_service import bank_events, lifecycle
+from card_service.models import CardApplication, CardEvent, CardSpend, CardStatus
+from card_service.tests.helpers import submit
+from volunteers.tests.factories import make_volunteer
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="the bulk path is PostgreSQL's"),
+]
+
+TZ = dt.timezone(dt.timedelta(hours=8))
+START = dt.datetime(2026, 12, 1, 23, 0, tzinfo=TZ)  # near midnight: the day is Shanghai's
+REFS = ("CARD0", "CARD1", "CARD2", "CARD3")
+KINDS = ("PRODUCED", "MAILED", "AT_BRANCH", "COLLECTED", "ACTIVATED", "CANCELLED",
+         "FIRST_SPEND", "SPENDS")  # fmt: skip
+STARTS = (CardStatus.SENT, CardStatus.ACCEPTED, CardStatus.PRODUCED, CardStatus.AT_BRANCH,
+          CardStatus.MAILED, CardStatus.COLLECTED, CardStatus.ACTIVATED, CardStatus.CANCELLED)  # fmt: skip
+TARGET_KIND = {v: k for k, v in lifecycle.BANK_EVENT_TARGETS.items()}
+
+
+def _detail(kind: str, n: int) -> str | None:
+    return {
+        "MAILED": f"SF{n:08d}",
+        "AT_BRANCH": "44010001",
+        "COLLECTED": "44010001",
+        "SPENDS": str(n % 7),
+        "CANCELLED": "LDVF"[n % 4],
+    }.get(kind)
+
+
+@st.composite
+def scenarios(draw: Any) -> dict:
+    starts = [draw(st.sampled_from(STARTS)) for _ in REFS]
+    spent = [draw(st.booleans()) for _ in REFS]
+    events: list[tuple[str, str, str, int]] = []
+    pool = draw(st.integers(3, 40))
+    for _ in range(draw(st.integers(0, 30))):
+        ref_i = draw(st.integers(0, len(REFS)))  # len(REFS): an unknown card, now and then
+        if ref_i == len(REFS) and draw(st.integers(0, 9)):
+            ref_i = 0
+        ref = REFS[ref_i] if ref_i < len(REFS) else "NOSUCHCARD"
+        if draw(st.integers(0, 9)) and ref_i < len(REFS):
+            # mostly a legal next step (or a repeat) of the card's life, to reach the writes
+            state = starts[ref_i]
+            for _eid, r, k, _t in events:
+                if r == ref and k in lifecycle.BANK_EVENT_TARGETS:
+                    state = lifecycle.BANK_EVENT_TARGETS[k]
+            options = [TARGET_KIND[t] for t in lifecycle.TRANSITIONS[state] if t in TARGET_KIND]
+            options += [TARGET_KIND.get(state, "SPENDS"), "SPENDS", "FIRST_SPEND"]
+            kind = draw(st.sampled_from(options))
+        else:
+            kind = draw(st.sampled_from(KINDS))
+        events.append((f"E{draw(st.integers(0, pool)):04d}", ref, kind, draw(st.integers(0, 5000))))
+    replayed = draw(st.sets(st.integers(0, pool), max_size=5))
+    return {"starts": starts, "spent": spent, "events": events, "replayed": sorted(replayed)}
+
+
+def _records(scn: dict) -> list[EventRecord]:
+    return [
+        EventRecord(event_id=eid, card_ref=ref, event_type=kind,
+                    event_time=START + dt.timedelta(minutes=minute), detail=_detail(kind, minute))
+        for eid, ref, kind, minute in scn["events"]
+    ]  # fmt: skip
+
+
+@pytest.fixture
+def cards(db) -> list[CardApplication]:
+    apps = []
+    for ref in REFS:
+        app = submit(make_volunteer())
+        CardApplication.objects.filter(pk=app.pk).update(card_ref=ref)
+        apps.append(app)
+    return apps
+
+
+def _snapshot(apps: list[CardApplication], hook_calls: list, files: dict[int, str]) -> dict:
+    ids = [a.pk for a in apps]
+    return {
+        "cards": list(
+            CardApplication.objects.filter(pk__in=ids).order_by("pk").values_list(
+                "pk", "status", "status_changed_at", "tracking_no", "activated_at",
+                "cancelled_at", "cancel_reason", "first_spend_at",
+            )
+        ),
+        "events": list(
+            CardEvent.objects.filter(application_id__in=ids).order_by("pk").values_list(
+                "application_id", "from_status", "to_status", "fact", "at", "source",
+                "source_ref", "actor_id", "note",
+            )
+        ),
+        "spends": list(
+            CardSpend.objects.order_by("pk").values_list(
+                "bank_id", "application_id", "event_id", "event_type", "day", "count", "city_code"
+            )
+        ),
+        "applied": [
+            (partner, event_id, files[file_id])
+            for partner, event_id, file_id in AppliedBankEvent.objects.order_by("pk").values_list(
+                "partner", "event_id", "file_id"
+            )
+        ],
+        "hooks": list(hook_calls),
+    }  # fmt: skip
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _run(scn: dict, apps: list[CardApplication], *, bulk: bool, captured: Any) -> Any:
+    hook_calls: list = []
+    result: dict = {}
+    try:
+        with transaction.atomic():
+            for app, start, spent in zip(apps, scn["starts"], scn["spent"], strict=True):
+                CardApplication.objects.filter(pk=app.pk).update(
+                    status=start, status_changed_at=START - dt.timedelta(days=9),
+                    first_spend_at=START - dt.timedelta(days=5) if spent else None,
+                )  # fmt: skip
+            old = PartnerFile.objects.create(
+                partner="BOC", direction="in", name="BOC_EVENT_20261130_0001.txt.p7m",
+                file_type="EVENT", business_date=dt.date(2026, 11, 30), seq=1, sha256="0" * 64,
+                size=1, state="applied",
+            )  # fmt: skip
+            AppliedBankEvent.objects.bulk_create(
+                [AppliedBankEvent(partner="BOC", event_id=f"E{i:04d}", file=old)
+                 for i in scn["replayed"]]
+            )  # fmt: skip
+            pf = PartnerFile.objects.create(
+                partner="BOC", direction="in", name="BOC_EVENT_20261201_0001.txt.p7m",
+                file_type="EVENT", business_date=dt.date(2026, 12, 1), seq=1, sha256="1" * 64,
+                size=1, state="received",
+            )  # fmt: skip
+            records = iter(_records(scn))
+            with captured() as callbacks:
+                try:
+                    if bulk:
+                        n = bulk_events.apply_events("BOC", records, pf)
+                    else:
+                        n = exchange._apply_records("BOC", "EVENT", records, pf, expected=0)
+                except Exception as exc:  # the refusal itself is compared
+                    result["error"] = (type(exc).__name__, str(exc), getattr(exc, "extra", None))
+                    raise _Rollback from None
+                hook_calls.extend(("first_spend", a.pk, at) for a, at in _hooked)
+                _hooked.clear()
+            hook_calls.extend(("transition", c) for c in _commit_hooked)
+            result["n"] = n
+            result["state"] = _snapshot(apps, hook_calls, {old.pk: "old", pf.pk: "new"})
+            result["callbacks"] = len(callbacks)
+            raise _Rollback
+    except _Rollback:
+        pass
+    finally:
+        _hooked.clear()
+        _commit_hooked.clear()
+    return result
+
+
+_hooked: list = []
+_commit_hooked: list = []
+
+
+@pytest.fixture
+def recording_hooks(monkeypatch):
+    monkeypatch.setattr(bank_events, "on_first_spend", [lambda app, at: _hooked.append((app, at))])
+    monkeypatch.setattr(
+        lifecycle, "_after_commit_hooks", [lambda i, s: _commit_hooked.append((i, s))]
+    )
+
+
+@settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(scn=scenarios())
+def test_bulk_path_equals_per_record_path(
+    scn, cards, recording_hooks, django_capture_on_commit_callbacks
+):
+    per_record = _run(scn, cards, bulk=False, captured=django_capture_on_commit_callbacks)
+    bulk = _run(scn, cards, bulk=True, captured=django_capture_on_commit_callbacks)
+    assert bulk == per_record
+    if "error" in bulk:
+        event(f"refused: {bulk['error'][0]}")
+    else:
+        moves = sum(1 for e in bulk["state"]["events"] if e[5] == "bank_file" and not e[3])
+        event(f"applied, {'no' if not moves else 'some'} moves")
+        event(f"applied, {'no' if not bulk['state']['spends'] else 'some'} purchases")
+
+
+def test_a_file_with_repeats_and_replays_applies_once(cards, recording_hooks):
+    """A plain case, spelled out: what the property test compares, for one file."""
+    scn = {
+        "starts": [CardStatus.ACCEPTED, CardStatus.MAILED, CardStatus.ACTIVATED,
+                   CardStatus.CANCELLED],
+        "spent": [False, False, True, False],
+        "events": [("E0001", "CARD0", "PRODUCED", 1), ("E0002", "CARD0", "AT_BRANCH", 2),
+                   ("E0001", "CARD0", "PRODUCED", 3), ("E0003", "CARD1", "FIRST_SPEND", 4),
+                   ("E0004", "CARD1", "SPENDS", 5), ("E0005", "CARD1", "ACTIVATED", 6),
+                   ("E0006", "CARD2", "FIRST_SPEND", 7), ("E0007", "CARD0", "AT_BRANCH", 8)],
+        "replayed": [4],
+    }  # fmt: skip
+    from contextlib import nullcontext
+
+    got = _run(scn, cards, bulk=True, captured=lambda: nullcontext([]))
+    assert got == _run(scn, cards, bulk=False, captured=lambda: nullcontext([]))
+    state = got["state"]
+    assert got["n"] == 8
+    assert [c[1] for c in state["cards"]] == ["at_branch", "activated", "activated", "cancelled"]
+    assert [s[2] for s in state["spends"]] == ["E0003", "E0006"]  # E0004 was applied before
+    assert [h[:2] for h in state["hooks"] if h[0] == "first_spend"] == [
+        ("first_spend", cards[1].pk)
+    ]
+    assert len(state["applied"]) == 1 + 6  # the replayed one, and six new ids
+
+
+@pytest.mark.parametrize(
+    "events, error",
+    [
+        ([("E1", "CARD0", "PRODUCED", 1), ("E2", "CARD0", "ACTIVATED", 2),
+          ("E3", "NOSUCHCARD", "PRODUCED", 3)], "IllegalTransition"),
+        ([("E1", "NOSUCHCARD", "PRODUCED", 1), ("E2", "CARD0", "ACTIVATED", 2)],
+         "UnknownRecord"),
+    ],
+)  # fmt: skip
+def test_the_first_bad_record_in_file_order_names_the_refusal(
+    cards, recording_hooks, events, error
+):
+    from contextlib import nullcontext
+
+    scn = {"starts": [CardStatus.ACCEPTED] * 4, "spent": [False] * 4, "events": events,
+           "replayed": []}  # fmt: skip
+    got = _run(scn, cards, bulk=True, captured=lambda: nullcontext([]))
+    assert got["error"][0] == error
+    assert got == _run(scn, cards, bulk=False, captured=lambda: nullcontext([]))
+
+
+# --- the exchange's EVENT tests, with every EVENT file going the set-based way ------------
+
+
+@pytest.fixture
+def bulk_always(monkeypatch):
+    monkeypatch.setattr(bulk_events, "BULK_MIN_RECORDS", 0)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        tx.test_an_unknown_card_refuses_the_whole_file_and_names_it,
+        tx.test_the_same_event_in_two_files_counts_once,
+    ],
+)
+def test_exchange_event_files_through_the_bulk_path(env, bulk_always, case):  # noqa: F811
+    case(env)
+
+
+def test_a_crash_in_the_bulk_write_leaves_nothing_and_the_next_run_applies_once(
+    env,  # noqa: F811
+    bulk_always,
+    monkeypatch,
+):
+    app = tx.sent_app(env)
+    bank = tx.Bank(env)
+    bank.put("RESULT", [tx.accepted(app)])
+    exchange.receive("BOC")
+    name = bank.put(
+        "EVENT",
+        [tx.event("E1", "CARDREF0001", "PRODUCED"), tx.event("E2", "CARDREF0001", "FIRST_SPEND")],
+    )
+    real = bulk_events._write
+
+    def crashing(cur, partner, pf):
+        real(cur, partner, pf)
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(bulk_events, "_write", crashing)
+    with pytest.raises(RuntimeError):
+        exchange.receive("BOC")
+    app.refresh_from_db()
+    assert app.status == CardStatus.ACCEPTED and app.first_spend_at is None
+    assert not AppliedBankEvent.objects.exists() and not CardSpend.objects.exists()
+    assert PartnerFile.objects.get(name=name).state == "received"
+    monkeypatch.setattr(bulk_events, "_write", real)
+    report = exchange.receive("BOC")
+    assert report.applied == [name]
+    app.refresh_from_db()
+    assert app.status == CardStatus.PRODUCED and app.first_spend_at is not None
+    assert CardSpend.objects.count() == 1
