@@ -480,6 +480,18 @@ def _receive_one(cfg: partners.ServiceConfig, partner: str, name: str, data: byt
     return "applied" if process(pf, data) else "refused"
 
 
+_TYPE_ORDER = {"RESULT": 0, "EVENT": 1, "POLICY": 2, "STATUS": 3}
+
+
+def _inbound_order(remote: Any) -> tuple[str, int, str]:
+    """Within one pickup: by date, then RESULT before EVENT before POLICY (a card must be
+    accepted before its first event applies), then by name (SEQ)."""
+    parts = remote.name.split("_")
+    day = parts[2] if len(parts) > 3 else ""
+    kind = parts[1] if len(parts) > 3 else ""
+    return (day, _TYPE_ORDER.get(kind, 9), remote.name)
+
+
 def receive(partner: str, *, progress: Callable[[int], None] | None = None) -> ReceiveReport:
     """Fetch and apply every new file the partner left for us. Each file is downloaded to a
     local file and worked on from there, so memory does not grow with its size."""
@@ -488,7 +500,7 @@ def receive(partner: str, *, progress: Callable[[int], None] | None = None) -> R
     report = ReceiveReport(partner)
     try:
         with pcfg.sftp_client() as client:
-            for remote in sorted(client.list_incoming(), key=lambda r: r.name):
+            for remote in sorted(client.list_incoming(), key=_inbound_order):
                 with _scratch(cfg) as tmp:
                     local = tmp / "download.p7m"
                     client.download_to(remote.name, local)

@@ -81,6 +81,9 @@ class SeqCounter(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.partner} {self.file_type} {self.business_date} #{self.last_seq}"
+
 
 class Batch(models.Model):
     """The applications (or service records, or uniform orders) claimed into one file."""
@@ -124,6 +127,9 @@ class AppliedBankEvent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["partner", "event_id"], name="uniq_bank_event")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.partner} {self.event_id}"
 
 
 class Alert(models.Model):

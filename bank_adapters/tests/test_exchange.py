@@ -398,3 +398,15 @@ def test_two_concurrent_sends_put_each_application_in_exactly_one_batch(env):
     total = sum(Batch.objects.values_list("record_count", flat=True))
     assert total == 30
     assert rows.filter(status=CardStatus.SENT).count() == 30
+
+
+def test_a_result_and_the_first_event_in_one_pickup_apply_in_order(env):
+    app = sent_app(env)
+    bank = Bank(env)
+    # EVENT sorts before RESULT by name; the result must still be applied first
+    bank.put("EVENT", [event("P1", "CARDREF0001", "PRODUCED")])
+    bank.put("RESULT", [accepted(app)])
+    report = exchange.receive("BOC")
+    assert len(report.applied) == 2 and not report.refused
+    app.refresh_from_db()
+    assert app.status == CardStatus.PRODUCED
