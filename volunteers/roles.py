@@ -9,6 +9,11 @@ HOTLINE_GROUP = "hotline"
 OPERATIONS_GROUP = "operations"
 
 
+def remember_groups(user: Any, names: list[str]) -> None:
+    """Give the role checks the user's group names, read with the user (``volunteers.authentication``)."""
+    user._role_group_cache = set(names)
+
+
 def _in_group(user: Any, name: str) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from volunteers.identity import IdType
 from volunteers.models import Membership, Organisation, Volunteer
 
 
@@ -42,13 +43,27 @@ class VolunteerSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class VolunteerBriefSerializer(serializers.ModelSerializer):
+class VolunteerBriefSerializer(serializers.Serializer):
+    # Declared field by field: a ModelSerializer rebuilds its fields from the model each time
+    # it is used, which cost more than the hotline look-up that answers with it.
+    id = serializers.IntegerField(read_only=True)
+    volunteer_no = serializers.CharField(
+        read_only=True,
+        allow_null=True,
+        label=Volunteer._meta.get_field("volunteer_no").verbose_name,
+    )
     name = serializers.CharField(source="name_masked", read_only=True)
+    id_type = serializers.ChoiceField(
+        choices=IdType.choices,
+        read_only=True,
+        label=Volunteer._meta.get_field("id_type").verbose_name,
+    )
     id_number = serializers.CharField(source="id_number_masked", read_only=True)
-
-    class Meta:
-        model = Volunteer
-        fields = ["id", "volunteer_no", "name", "id_type", "id_number", "verification"]
+    verification = serializers.ChoiceField(
+        choices=Volunteer.Verification.choices,
+        read_only=True,
+        label=Volunteer._meta.get_field("verification").verbose_name,
+    )
 
 
 class RegisterInputSerializer(serializers.Serializer):
