@@ -22,6 +22,7 @@ import os
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,14 +52,27 @@ MAX_DELIVERY_ATTEMPTS = 3
 
 @dataclass(frozen=True)
 class Outbound:
-    """An outbound file type. ``claim(partner, batch, now)`` marks the waiting rows as in
-    ``batch`` and returns their records (inside the batch's transaction); ``attachment``
-    returns the bytes of a companion archive (the APPLY file's PHOTO zip)."""
+    """An outbound file type. ``claim(partner, batch, now)``, inside the batch's
+    transaction, either marks the waiting rows as in ``batch`` and returns their records, or
+    returns a :class:`Claim` whose writes ``prepare`` runs beside the file's encoding. A
+    claim with an attachment (the APPLY file's PHOTO zip) names its file type here."""
 
     file_type: str
-    claim: Callable[[str, Batch, dt.datetime], list[Any]]
-    attachment: Callable[[str, Batch], bytes] | None = None
+    claim: Callable[[str, Batch, dt.datetime], list[Any] | Claim]
     attachment_type: str = ""
+
+
+@dataclass
+class Claim:
+    """Rows locked for a batch, not yet marked. ``mark`` writes the claim (status moves,
+    events) in the batch's transaction; ``records`` and ``attachment`` make the file's
+    records and companion archive without touching the database, so that ``prepare`` runs
+    them in a second thread while the database does the writes."""
+
+    count: int
+    records: Callable[[], list[Any]]
+    mark: Callable[[], None]
+    attachment: Callable[[], bytes] | None = None
 
 
 OUTBOUND: dict[str, Outbound] = {}
@@ -150,32 +164,51 @@ def prepare(partner: str, file_type: str, *, now: dt.datetime | None = None) -> 
             batch = Batch.objects.create(
                 partner=partner, file_type=file_type, business_date=day, seq=seq, record_count=0
             )
-            records = spec.claim(partner, batch, now)
-            if not records:
+            claim = spec.claim(partner, batch, now)
+            if not isinstance(claim, Claim):  # records of rows the claim has marked already
+                claim = Claim(len(claim), lambda records=claim: records, lambda: None)
+            if not claim.count:
                 raise _NothingToSend
             header = Header(
                 partner=partner,
                 file_type=file_type,
                 business_date=day,
                 seq=seq,
-                count=None if partner == "UNF" else len(records),
+                count=None if partner == "UNF" else claim.count,
                 created_at=local.replace(microsecond=0) if partner == "BOC" else None,
             )
-            plaintext = codecs.codec_for(partner).encode(header, records)
-            if spec.attachment is not None:
-                extra = spec.attachment(partner, batch)
+            sealed, extra = _build_beside_writes(claim, partner, header, cfg, pcfg)
+            if extra is not None:
                 batch.photo_file = _register_out(
-                    cfg, partner, spec.attachment_type, day, seq, cfg.seal(extra, pcfg), None
+                    cfg, partner, spec.attachment_type, day, seq, extra, None
                 )
-            batch.data_file = _register_out(
-                cfg, partner, file_type, day, seq, cfg.seal(plaintext, pcfg), len(records)
-            )
-            batch.record_count = len(records)
+            batch.data_file = _register_out(cfg, partner, file_type, day, seq, sealed, claim.count)
+            batch.record_count = claim.count
             batch.save(update_fields=["data_file", "photo_file", "record_count"])
     except _NothingToSend:
         return None
     logger.info("prepared %s with %d records", batch, batch.record_count)
     return batch
+
+
+def _build_beside_writes(
+    claim: Claim, partner: str, header: Header, cfg: Any, pcfg: Any
+) -> tuple[bytes, bytes | None]:
+    """The sealed file and attachment, made in a second thread while this one runs the
+    claim's database writes: the database works on its own core while Python encodes, and
+    the GIL is free while this thread waits for it. The thread never touches the database
+    (its connection would be outside the batch's transaction). An error on either side
+    raises here, after both have stopped, and the transaction rolls back."""
+
+    def build() -> tuple[bytes, bytes | None]:
+        sealed = cfg.seal(codecs.codec_for(partner).encode(header, claim.records()), pcfg)
+        extra = cfg.seal(claim.attachment(), pcfg) if claim.attachment else None
+        return sealed, extra
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"build-{partner}") as pool:
+        built = pool.submit(build)
+        claim.mark()
+        return built.result()
 
 
 @dataclass
@@ -545,21 +578,13 @@ def retry_refused(file_id: int) -> bool:
 # --- the APPLY file and its PHOTO archive -------------------------------------------------
 
 
-def _claim_applications(partner: str, batch: Batch, now: dt.datetime) -> list[Any]:
+def _claim_applications(partner: str, batch: Batch, now: dt.datetime) -> Claim:
     from card_service.exchange import claim_applications
 
     return claim_applications(partner, batch, now)
 
 
-def _photo_archive(partner: str, batch: Batch) -> bytes:
-    from card_service.exchange import photo_archive
-
-    return photo_archive(batch)
-
-
-register_outbound(
-    Outbound("APPLY", _claim_applications, attachment=_photo_archive, attachment_type="PHOTO")
-)
+register_outbound(Outbound("APPLY", _claim_applications, attachment_type="PHOTO"))
 
 
 def zip_members(data: bytes) -> dict[str, bytes]:

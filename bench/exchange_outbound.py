@@ -268,6 +268,7 @@ def _bench(args: argparse.Namespace, sshd: SshdServer) -> int:
             profiler.disable()
         ours = time.perf_counter() - start
         if profiler:
+            Path(args.profile).mkdir(parents=True, exist_ok=True)
             profiler.dump_stats(Path(args.profile) / f"outbound-{bank}.prof")
         peak = peak_rss_mb()
         batch = Batch.objects.filter(partner=bank, file_type="APPLY").latest("id")

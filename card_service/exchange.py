@@ -7,55 +7,59 @@ import datetime as dt
 import hashlib
 import io
 import zipfile
+from collections.abc import Iterable
 
 from bank_adapters import codecs
+from bank_adapters.exchange import Claim
 from bank_adapters.models import Batch
-from bank_adapters.records import ApplyRecord
 from card_service.lifecycle import transition_many
 from card_service.models import CardApplication, CardEvent, CardStatus
 from card_service.services import apply_record_from_json
 from core.errors import ServiceError
 
-CHUNK = 2000
 
-
-def claim_applications(partner: str, batch: Batch, now: dt.datetime) -> list[ApplyRecord]:
+def claim_applications(partner: str, batch: Batch, now: dt.datetime) -> Claim:
     """Claim the bank's waiting applications into ``batch`` (inside its transaction). On
-    PostgreSQL rows another worker holds are skipped, so no application is in two batches."""
-    # One locked read gives the ids and the stored records (decrypted by the field); the
-    # move below changes neither, so they need not be read again.
+    PostgreSQL rows another worker holds are skipped, so no application is in two batches.
+    The rows are locked here; the exchange marks them sent (``Claim.mark``) while it builds
+    the APPLY file and its PHOTO zip from what this one read."""
+    # One locked read gives everything the files need (the stored record is decrypted by its
+    # field); the move to SENT changes none of it, so nothing is read again.
     rows = list(
         CardApplication.objects.select_for_update(skip_locked=True)
         .filter(bank_id=partner, status=CardStatus.QUEUED, batch__isnull=True)
         .order_by("id")
-        .values_list("id", "apply_record")
+        .values_list("id", "apply_record", "application_no", "photo", "photo_sha256")
     )
-    if not rows:
-        return []
-    ids = [pk for pk, _ in rows]
     name = codecs.build_filename(partner, "APPLY", batch.business_date, batch.seq)
-    transition_many(
-        ids,
-        CardStatus.QUEUED,
-        CardStatus.SENT,
-        source=CardEvent.Source.SYSTEM,
-        at=now,
-        source_ref=name,
-        changes={"batch_id": batch.pk},
+
+    def mark() -> None:
+        transition_many(
+            [row[0] for row in rows],
+            CardStatus.QUEUED,
+            CardStatus.SENT,
+            source=CardEvent.Source.SYSTEM,
+            at=now,
+            source_ref=name,
+            changes={"batch_id": batch.pk},
+        )
+
+    return Claim(
+        count=len(rows),
+        records=lambda: [apply_record_from_json(row[1]) for row in rows],
+        mark=mark,
+        attachment=lambda: photo_archive([row[2:] for row in rows]),
     )
-    return [apply_record_from_json(text) for _, text in rows]
 
 
-def photo_archive(batch: Batch) -> bytes:
-    """The PHOTO zip: one ``{application_no}.jpg`` per APPLY record, checked against the
-    hash the APPLY record carries."""
+def photo_archive(photos: Iterable[tuple[str, str, str]]) -> bytes:
+    """The PHOTO zip: one ``{application_no}.jpg`` per (application number, stored photo
+    name, SHA-256) in APPLY order, each checked against the hash its APPLY record carries.
+    Reads only the photo storage, never the database."""
     storage = CardApplication._meta.get_field("photo").storage
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as zf:
-        rows = CardApplication.objects.filter(batch=batch).order_by("id")
-        for application_no, photo, sha in rows.values_list(
-            "application_no", "photo", "photo_sha256"
-        ).iterator(CHUNK):
+        for application_no, photo, sha in photos:
             # The field's storage, as ``app.photo.open`` would use, without a model per row.
             with storage.open(photo, "rb") as fh:
                 data = fh.read()

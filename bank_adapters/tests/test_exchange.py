@@ -18,6 +18,7 @@ from bank_adapters.pki import issue_certificate
 from bank_adapters.records import EventRecord, Header, ResultRecord
 from card_service.models import CardApplication, CardSpend, CardStatus
 from card_service.tests.helpers import submit
+from core.errors import ServiceError
 from volunteers.tests.factories import make_volunteer
 
 pytestmark = pytest.mark.django_db
@@ -369,6 +370,24 @@ def test_the_same_event_in_two_files_counts_once(env):
     exchange.receive("BOC")
     assert sum(CardSpend.objects.values_list("count", flat=True)) == 1 + 3 + 2
     assert AppliedBankEvent.objects.count() == 3
+
+
+def test_a_photo_changed_after_submission_stops_the_batch_and_marks_nothing(env):
+    # The files are built in a second thread while the claim's writes run: an error there
+    # must still roll the writes back.
+    apps = [submit(make_volunteer()) for _ in range(3)]
+    storage = CardApplication._meta.get_field("photo").storage
+    with storage.open(apps[1].photo.name, "wb") as fh:
+        fh.write(b"\xff\xd8 another picture")
+    with pytest.raises(ServiceError) as caught:
+        exchange.prepare("BOC", "APPLY")
+    assert caught.value.code == "photo_changed" and apps[1].application_no in str(caught.value)
+    for a in apps:
+        a.refresh_from_db()
+        assert a.status == CardStatus.QUEUED and a.batch_id is None
+        assert not a.events.filter(to_status=CardStatus.SENT).exists()
+    assert not Batch.objects.exists() and not PartnerFile.objects.exists()
+    assert Bank(env).sent() == []
 
 
 @pytest.mark.django_db(transaction=True)
