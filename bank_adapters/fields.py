@@ -204,21 +204,32 @@ def _make_parse(
 
 
 def _make_render(f: Field) -> Callable[[Any], str]:
+    # One closure per kind, chosen here once: render runs for every field of every record
+    # written, so it does not test the kind on each call.
     parse, required, kind = f.parse, f.required, f.kind
 
-    def render(v: Any) -> str:
-        if v is None:
-            if required:
-                raise Bad("不能为空")
-            return ""
-        if kind in (A, G) or (kind == N and not f.integer):
+    def missing() -> str:
+        if required:
+            raise Bad("不能为空")
+        return ""
+
+    if kind in (A, G) or (kind == N and not f.integer):
+
+        def render(v: Any) -> str:
+            if v is None:
+                return missing()
             if not isinstance(v, str):
                 raise Bad(f"应为 str，实为 {type(v).__name__}")
             if not v:
                 raise Bad("不能为空" if required else "留空时应为 None，而不是空字符串")
             parse(v)
             return v
-        if kind == N:
+
+    elif kind == N:
+
+        def render(v: Any) -> str:
+            if v is None:
+                return missing()
             if not isinstance(v, int) or isinstance(v, bool):
                 raise Bad(f"应为 int，实为 {type(v).__name__}")
             if v < 0:
@@ -226,18 +237,29 @@ def _make_render(f: Field) -> Callable[[Any], str]:
             t = str(v)
             parse(t)
             return t
-        if kind == D:
+
+    elif kind == D:
+
+        def render(v: Any) -> str:
+            if v is None:
+                return missing()
             if not isinstance(v, date) or isinstance(v, datetime):
                 raise Bad(f"应为 date，实为 {type(v).__name__}")
             return f"{v.year:04d}{v.month:02d}{v.day:02d}"
-        if not isinstance(v, datetime):
-            raise Bad(f"应为 datetime，实为 {type(v).__name__}")
-        if v.tzinfo is None or v.utcoffset() is None:
-            raise Bad("时间必须带时区（Asia/Shanghai）")
-        if v.microsecond:
-            raise Bad("时间只精确到秒，不能带微秒；请先去掉微秒")
-        v = v.astimezone(SHANGHAI)
-        return f"{v.year:04d}{v.month:02d}{v.day:02d}{v.hour:02d}{v.minute:02d}{v.second:02d}"
+
+    else:
+
+        def render(v: Any) -> str:
+            if v is None:
+                return missing()
+            if not isinstance(v, datetime):
+                raise Bad(f"应为 datetime，实为 {type(v).__name__}")
+            if v.tzinfo is None or v.utcoffset() is None:
+                raise Bad("时间必须带时区（Asia/Shanghai）")
+            if v.microsecond:
+                raise Bad("时间只精确到秒，不能带微秒；请先去掉微秒")
+            v = v.astimezone(SHANGHAI)
+            return f"{v.year:04d}{v.month:02d}{v.day:02d}{v.hour:02d}{v.minute:02d}{v.second:02d}"
 
     return render
 

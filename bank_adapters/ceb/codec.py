@@ -93,7 +93,12 @@ def write(
     *,
     filename: str | None = None,
 ) -> int:
-    """Write a CEB XML file to a binary stream (incrementally); returns the record count."""
+    """Write a CEB XML file to a binary stream (incrementally); returns the record count.
+
+    The document is plain: elements in the default namespace, text only, one record a line.
+    It is written as text (with ``&``, ``<`` and ``>`` escaped, as lxml would) because
+    lxml's ``xmlfile`` cost a context manager per element; ``encode`` validates the result
+    against the XSD."""
     file = display_name(filename)
     check_header_for_write(header, PARTNER, filename=file)
     cls, fields = records_for(header.file_type)
@@ -102,48 +107,55 @@ def write(
         count = len(records)
     else:
         count = header.count
-    rec_tag = q(RECORD_ELEMENT[header.file_type])
-    tags = [q(f.element) for f in fields if f.element]
+    rec = RECORD_ELEMENT[header.file_type]
+    rec_open, rec_close = f"\n<{rec}>", f"</{rec}>"
+    tags = [(f"<{f.element}>", f"</{f.element}>") for f in fields if f.element]
+    head = "".join(
+        f"<{tag}>{text}</{tag}>"
+        for tag, text in (
+            ("Partner", PARTNER),
+            ("FileType", header.file_type),
+            ("BusinessDate", f"{header.business_date:%Y%m%d}"),
+            ("Seq", f"{header.seq:04d}"),
+            ("Count", str(count)),
+        )
+    )
+    out = stream.write
+    out(
+        f"<?xml version='1.0' encoding='UTF-8'?>\n<BatchFile xmlns=\"{NS}\">\n"
+        f"<Header>{head}</Header>\n<Records>".encode()
+    )
     n = 0
-    with etree.xmlfile(stream, encoding="UTF-8") as xf:
-        xf.write_declaration()
-        with xf.element(ROOT, nsmap={None: NS}):
-            xf.write("\n")
-            with xf.element(HEADER):
-                for tag, text in (
-                    ("Partner", PARTNER),
-                    ("FileType", header.file_type),
-                    ("BusinessDate", f"{header.business_date:%Y%m%d}"),
-                    ("Seq", f"{header.seq:04d}"),
-                    ("Count", str(count)),
-                ):
-                    with xf.element(q(tag)):
-                        xf.write(text)
-            xf.write("\n")
-            with xf.element(RECORDS):
-                for rec in records:
-                    n += 1
-                    try:
-                        texts = render_record(rec, cls, fields)
-                    except Bad as e:
-                        value = getattr(rec, e.field, None) if e.field else None
-                        raise record_error(
-                            e, file=file, record=n, fields=fields, value=value
-                        ) from None
-                    xf.write("\n")
-                    with xf.element(rec_tag):
-                        for tag, text in zip(tags, texts, strict=True):
-                            if text:
-                                with xf.element(tag):
-                                    xf.write(text)
-                xf.write("\n")
-            check_count(n, header, file, None)
-            xf.write("\n")
-            with xf.element(TRAILER), xf.element(q("Count")):
-                xf.write(str(n))
-            xf.write("\n")
-    stream.write(b"\n")
+    parts: list[str] = []
+    for rec_ in records:
+        n += 1
+        try:
+            texts = render_record(rec_, cls, fields)
+        except Bad as e:
+            value = getattr(rec_, e.field, None) if e.field else None
+            raise record_error(e, file=file, record=n, fields=fields, value=value) from None
+        parts.append(rec_open)
+        for (start, end), text in zip(tags, texts, strict=True):
+            if text:
+                parts += (start, _escape(text), end)
+        parts.append(rec_close)
+        if len(parts) > 20_000:
+            out("".join(parts).encode())
+            parts.clear()
+    out("".join(parts).encode())
+    check_count(n, header, file, None)
+    out(f"\n</Records>\n<Trailer><Count>{n}</Count></Trailer>\n</BatchFile>\n".encode())
     return n
+
+
+def _escape(text: str) -> str:
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
 
 
 def encode(header: Header, records: Iterable[Record], *, filename: str | None = None) -> bytes:
