@@ -151,14 +151,19 @@ def _copy_in(cur: Any, records: Iterator[EventRecord]) -> tuple[int, FileFormatE
     n = 0
     late_error = None
     buf: list[str] = []
+    # The codecs hand out one datetime object for records of the same second (in time order).
+    last_time, last_iso = None, ""
     with cur.cursor.copy("COPY _bank_events FROM STDIN") as copy:
         try:
             for rec in records:
                 n += 1
                 detail = rec.detail
+                at = rec.event_time
+                if at is not last_time:
+                    last_time, last_iso = at, at.isoformat()
                 line = (
                     f"{n}\t{rec.event_id}\t{rec.card_ref}\t{rec.event_type}\t"
-                    f"{rec.event_time.isoformat()}\t{_NULL if detail is None else detail}\n"
+                    f"{last_iso}\t{_NULL if detail is None else detail}\n"
                 )
                 if line.count("\\") != (detail is None):  # a backslash in a value: escape
                     line = _escaped_line(n, rec)
