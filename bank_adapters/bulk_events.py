@@ -72,7 +72,9 @@ def apply_events(partner: str, records: Iterator[EventRecord], pf: PartnerFile) 
             SELECT e.seq, e.event_id, e.card_ref, e.event_type, e.event_time, e.detail,
                    ca.id AS app_id, v.city_code
             FROM (
-                SELECT DISTINCT ON (event_id) * FROM _bank_events ORDER BY event_id, seq
+                -- byte order sorts faster than the database's collation; same groups
+                SELECT DISTINCT ON (event_id COLLATE "C") * FROM _bank_events
+                ORDER BY event_id COLLATE "C", seq
             ) e
             LEFT JOIN card_service_cardapplication ca
                    ON ca.bank_id = %(bank)s AND ca.card_ref = e.card_ref
