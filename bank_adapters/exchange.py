@@ -365,16 +365,29 @@ def _apply_records(
     ):
         # Same result as the loop below, set-wise (bank_adapters.bulk_events).
         return bulk_events.apply_events(partner, records, pf)
+    from card_service.bank_events import SPEND_EVENTS
+
     n = 0
     for rec in records:
         n += 1
         if file_type == "EVENT":
-            # Each event id is applied once, ever, whichever file repeats it.
-            if AppliedBankEvent.objects.filter(partner=partner, event_id=rec.event_id).exists():
+            # Each event id is applied once, ever, whichever file repeats it. A purchase is
+            # registered by its own CardSpend row (unique per bank and event id), so the one
+            # kind that comes by the million is written once, not twice.
+            if _event_applied(partner, rec.event_id):
                 continue
-            AppliedBankEvent.objects.create(partner=partner, event_id=rec.event_id, file=pf)
+            if rec.event_type not in SPEND_EVENTS:
+                AppliedBankEvent.objects.create(partner=partner, event_id=rec.event_id, file=pf)
         apply(partner=partner, record=rec, source_ref=pf.name)
     return n
+
+
+def _event_applied(partner: str, event_id: str) -> bool:
+    from card_service.bank_events import spend_event_applied
+
+    if AppliedBankEvent.objects.filter(partner=partner, event_id=event_id).exists():
+        return True
+    return spend_event_applied(bank=partner, event_id=event_id)
 
 
 @contextmanager

@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -415,6 +416,23 @@ class Slow(Exception):
     """Internal: the fast path met something unusual; the caller re-reads the record slowly."""
 
 
+# The records of a file share few dates and seconds (a day's file, in time order): the same
+# digits give the same (immutable) value, made once. Bounded, so memory stays flat.
+@lru_cache(maxsize=4096)
+def _fast_date(t: str) -> date:
+    """8 digits -> date; ValueError for a day that does not exist (not cached)."""
+    return date(int(t[:4]), int(t[4:6]), int(t[6:]))
+
+
+@lru_cache(maxsize=4096)
+def _fast_datetime(t: str) -> datetime:
+    """14 digits -> Shanghai time; ValueError for a time that does not exist (not cached)."""
+    return datetime(
+        int(t[:4]), int(t[4:6]), int(t[6:8]), int(t[8:10]), int(t[10:12]), int(t[12:]),
+        tzinfo=SHANGHAI,
+    )  # fmt: skip
+
+
 def compile_fast(cls: type, fields: tuple[Field, ...], *, padded: bool) -> Callable[[Any], Any]:
     """One generated function that turns a printable-ASCII record into ``cls``.
 
@@ -424,7 +442,7 @@ def compile_fast(cls: type, fields: tuple[Field, ...], *, padded: bool) -> Calla
     anything unusual it raises ``Slow`` (or ``Bad``) and the caller runs the field-by-field
     path, which gives the precise error. A test checks that both paths agree.
     """
-    env: dict[str, Any] = {"cls": cls, "date": date, "datetime": datetime, "SH": SHANGHAI,
+    env: dict[str, Any] = {"cls": cls, "fast_date": _fast_date, "fast_datetime": _fast_datetime,
                            "Slow": Slow}  # fmt: skip
     src = ["def fast(s):"]
     add = src.append
@@ -482,14 +500,11 @@ def compile_fast(cls: type, fields: tuple[Field, ...], *, padded: bool) -> Calla
         elif f.kind == D:
             add("        if len(t) != 8 or not t.isdigit():")
             add("            raise Slow")
-            add(f"        {v} = date(int(t[:4]), int(t[4:6]), int(t[6:]))")
+            add(f"        {v} = fast_date(t)")
         else:
             add("        if len(t) != 14 or not t.isdigit():")
             add("            raise Slow")
-            add(
-                f"        {v} = datetime(int(t[:4]), int(t[4:6]), int(t[6:8]), int(t[8:10]),"
-                " int(t[10:12]), int(t[12:]), tzinfo=SH)"
-            )
+            add(f"        {v} = fast_datetime(t)")
     args = ", ".join(f"{f.name}=v{i}" for i, f in enumerate(fields))
     add(f"    return cls({args})")
     exec(compile("\n".join(src), f"<fast {cls.__name__}>", "exec"), env)  # noqa: S102

@@ -16,6 +16,10 @@ from core.errors import IntegrationError
 # first purchase; the uniform order hangs here.
 on_first_spend: list[Callable[[CardApplication, object], object]] = []
 
+# Purchases: each becomes one CardSpend row under its event id, unique per bank, and that row
+# is the mark that the event was applied (the exchange registers the other kinds).
+SPEND_EVENTS = frozenset({"FIRST_SPEND", "SPENDS"})
+
 
 class UnknownRecord(IntegrationError):
     """A record names an application or card the service does not know: refuse the file."""
@@ -83,7 +87,7 @@ def apply_result(*, bank: str, record: ResultRecord, source_ref: str) -> bool:
 
 def apply_event(*, bank: str, record: EventRecord, source_ref: str) -> bool:
     """Move a card, or record a purchase, for one bank event (the caller has made sure the
-    event id was never applied before)."""
+    event id was never applied before; a purchase's CardSpend row is its applied mark)."""
     app = _application(bank, card_ref=record.card_ref)
     at = record.event_time
     kind = record.event_type
@@ -122,3 +126,8 @@ def apply_event(*, bank: str, record: EventRecord, source_ref: str) -> bool:
         for hook in on_first_spend:
             hook(app, at)
     return True
+
+
+def spend_event_applied(*, bank: str, event_id: str) -> bool:
+    """Whether a purchase with this event id was recorded (event ids are unique per bank)."""
+    return CardSpend.objects.filter(bank_id=bank, event_id=event_id).exists()

@@ -80,7 +80,10 @@ def scenarios(draw: Any) -> dict:
             kind = draw(st.sampled_from(KINDS))
         events.append((f"E{draw(st.integers(0, pool)):04d}", ref, kind, draw(st.integers(0, 5000))))
     replayed = draw(st.sets(st.integers(0, pool), max_size=5))
-    return {"starts": starts, "spent": spent, "events": events, "replayed": sorted(replayed)}
+    # a purchase applied before is marked by its CardSpend row, not by an AppliedBankEvent
+    spent_before = draw(st.sets(st.integers(0, pool), max_size=5)) - replayed
+    return {"starts": starts, "spent": spent, "events": events, "replayed": sorted(replayed),
+            "spent_before": sorted(spent_before)}  # fmt: skip
 
 
 def _records(scn: dict) -> list[EventRecord]:
@@ -154,6 +157,12 @@ def _run(scn: dict, apps: list[CardApplication], *, bulk: bool, captured: Any) -
                 [AppliedBankEvent(partner="BOC", event_id=f"E{i:04d}", file=old)
                  for i in scn["replayed"]]
             )  # fmt: skip
+            CardSpend.objects.bulk_create(
+                [CardSpend(bank_id="BOC", application=apps[0], event_id=f"E{i:04d}",
+                           event_type="SPENDS", day=dt.date(2026, 11, 30), count=1,
+                           city_code="440100")
+                 for i in scn.get("spent_before", [])]
+            )  # fmt: skip
             pf = PartnerFile.objects.create(
                 partner="BOC", direction="in", name="BOC_EVENT_20261201_0001.txt.p7m",
                 file_type="EVENT", business_date=dt.date(2026, 12, 1), seq=1, sha256="1" * 64,
@@ -225,21 +234,26 @@ def test_a_file_with_repeats_and_replays_applies_once(cards, recording_hooks):
         "events": [("E0001", "CARD0", "PRODUCED", 1), ("E0002", "CARD0", "AT_BRANCH", 2),
                    ("E0001", "CARD0", "PRODUCED", 3), ("E0003", "CARD1", "FIRST_SPEND", 4),
                    ("E0004", "CARD1", "SPENDS", 5), ("E0005", "CARD1", "ACTIVATED", 6),
-                   ("E0006", "CARD2", "FIRST_SPEND", 7), ("E0007", "CARD0", "AT_BRANCH", 8)],
+                   ("E0006", "CARD2", "FIRST_SPEND", 7), ("E0007", "CARD0", "AT_BRANCH", 8),
+                   ("E0008", "CARD2", "SPENDS", 9)],
         "replayed": [4],
+        "spent_before": [8],
     }  # fmt: skip
     from contextlib import nullcontext
 
     got = _run(scn, cards, bulk=True, captured=lambda: nullcontext([]))
     assert got == _run(scn, cards, bulk=False, captured=lambda: nullcontext([]))
     state = got["state"]
-    assert got["n"] == 8
+    assert got["n"] == 9
     assert [c[1] for c in state["cards"]] == ["at_branch", "activated", "activated", "cancelled"]
-    assert [s[2] for s in state["spends"]] == ["E0003", "E0006"]  # E0004 was applied before
+    # E0004 was applied before; E0008 is a purchase recorded before, so it counts once
+    assert [s[2] for s in state["spends"]] == ["E0008", "E0003", "E0006"]
     assert [h[:2] for h in state["hooks"] if h[0] == "first_spend"] == [
         ("first_spend", cards[1].pk)
     ]
-    assert len(state["applied"]) == 1 + 6  # the replayed one, and six new ids
+    # the replayed one, and the six new ids: four that are not purchases here, the two new
+    # purchases (E0003, E0006) by their CardSpend rows above
+    assert [a[1] for a in state["applied"]] == ["E0004", "E0001", "E0002", "E0005", "E0007"]
 
 
 @pytest.mark.parametrize(
