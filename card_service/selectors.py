@@ -377,6 +377,7 @@ def card_progress(volunteer: Volunteer, *, now: dt.datetime | None = None) -> di
     what happens next and roughly when, how to collect it, the bank's hotline."""
     apps = list(
         CardApplication.objects.filter(volunteer=volunteer)
+        .defer("apply_record", "guardian_id_number")  # encrypted, and not shown here
         .select_related("bank", "branch")
         .prefetch_related("events")
         .order_by("-applied_at", "-id")[:20]

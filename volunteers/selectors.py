@@ -15,7 +15,7 @@ from volunteers.roles import administered_org_ids, is_hotline
 
 
 def volunteer_of(user: Any) -> Volunteer:
-    volunteer = Volunteer.objects.filter(user=user).first() if user.is_authenticated else None
+    volunteer = _first_volunteer("user_id", [user.pk]) if user.is_authenticated else None
     if volunteer is None:
         raise NotFound("当前账号不是志愿者", code="not_a_volunteer")
     return volunteer
@@ -82,10 +82,10 @@ def volunteer_visible_to(*, user: Any, volunteer_id: int) -> Volunteer:
     return v
 
 
-def _first_volunteer(column: str, values: list[str]) -> Volunteer | None:
+def _first_volunteer(column: str, values: list[Any]) -> Volunteer | None:
     """The volunteer whose unique ``column`` is one of ``values``. Plain SQL through
-    ``raw()``: the hotline asks this under load, and the ORM's compiler cost more than the
-    indexed read itself."""
+    ``raw()``: every volunteer's request and every hotline look-up asks this, and the ORM's
+    compiler cost more than the indexed read itself."""
     table = Volunteer._meta.db_table
     marks = ", ".join(["%s"] * len(values))
     sql = f"SELECT * FROM {table} WHERE {column} IN ({marks}) ORDER BY id LIMIT 1"  # noqa: S608
