@@ -9,12 +9,15 @@ import io
 import zipfile
 from collections.abc import Iterable
 
+from django.db.models import ExpressionWrapper, F, TextField
+
 from bank_adapters import codecs
 from bank_adapters.exchange import Claim
 from bank_adapters.models import Batch
 from card_service.lifecycle import transition_many
 from card_service.models import CardApplication, CardEvent, CardStatus
 from card_service.services import apply_record_from_json
+from core.crypto import decrypt
 from core.errors import ServiceError
 
 
@@ -23,13 +26,15 @@ def claim_applications(partner: str, batch: Batch, now: dt.datetime) -> Claim:
     PostgreSQL rows another worker holds are skipped, so no application is in two batches.
     The rows are locked here; the exchange marks them sent (``Claim.mark``) while it builds
     the APPLY file and its PHOTO zip from what this one read."""
-    # One locked read gives everything the files need (the stored record is decrypted by its
-    # field); the move to SENT changes none of it, so nothing is read again.
+    # One locked read gives everything the files need; the move to SENT changes none of it,
+    # so nothing is read again. The stored records come as ciphertext and are decrypted with
+    # the rest of the file's work, in the thread that builds it, while the writes run.
     rows = list(
         CardApplication.objects.select_for_update(skip_locked=True)
         .filter(bank_id=partner, status=CardStatus.QUEUED, batch__isnull=True)
         .order_by("id")
-        .values_list("id", "apply_record", "application_no", "photo", "photo_sha256")
+        .annotate(sealed=ExpressionWrapper(F("apply_record"), output_field=TextField()))
+        .values_list("id", "sealed", "application_no", "photo", "photo_sha256")
     )
     name = codecs.build_filename(partner, "APPLY", batch.business_date, batch.seq)
 
@@ -46,7 +51,7 @@ def claim_applications(partner: str, batch: Batch, now: dt.datetime) -> Claim:
 
     return Claim(
         count=len(rows),
-        records=lambda: [apply_record_from_json(row[1]) for row in rows],
+        records=lambda: [apply_record_from_json(decrypt(row[1])) for row in rows],
         mark=mark,
         attachment=lambda: photo_archive([row[2:] for row in rows]),
     )
