@@ -473,7 +473,7 @@ class SftpPartnerClient:
         return sorted(files, key=lambda f: f.name)
 
     def _read_into(self, path: str, size: int | None, sink: Any) -> int:
-        """Read a remote file with concurrent prefetch, feeding ``sink`` big pieces."""
+        """Read a remote file with concurrent prefetch, feeding ``sink`` each response."""
         total = 0
         try:
             with self.sftp.open(path, "rb", bufsize=0) as fh:
@@ -483,7 +483,9 @@ class SftpPartnerClient:
                 if size:
                     fh.prefetch(size, max_concurrent_requests=self.prefetch_requests)
                 while True:
-                    block = fh.read(_LOCAL_CHUNK)
+                    # One prefetched response per read: paramiko builds a bigger read by
+                    # concatenating responses, copying the growing result each time.
+                    block = fh.read(self.request_size)
                     if not block:
                         break
                     sink(block)
