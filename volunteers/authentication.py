@@ -4,7 +4,7 @@ DRF's ``TokenAuthentication`` reads the token with its user, and the role checks
 ``volunteers.roles`` then read the user's groups: two queries, each built by the ORM's
 compiler, on every API request. Here one raw query returns the user, the token's creation
 time and the user's group names, and the groups are handed to the role checks' cache. The
-rules are DRF's: an unknown token or an inactive user is refused.
+rules and messages are DRF's: an unknown token or an inactive user is refused.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
 
@@ -44,8 +45,8 @@ class TokenAuthentication(authentication.TokenAuthentication):
     def authenticate_credentials(self, key: str) -> tuple[Any, Token]:
         user = next(iter(get_user_model().objects.raw(_query(), [_SEP, key])), None)
         if user is None:
-            raise exceptions.AuthenticationFailed("Invalid token.")
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
         if not user.is_active:
-            raise exceptions.AuthenticationFailed("User inactive or deleted.")
+            raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
         remember_groups(user, [g for g in (user.role_groups or "").split(_SEP) if g])
         return user, Token(key=key, user=user, created=user.token_created)
