@@ -55,7 +55,7 @@ class CardEventInline(admin.TabularInline):
 
 
 @admin.register(CardApplication)
-class CardApplicationAdmin(admin.ModelAdmin):
+class CardApplicationAdmin(AppendOnlyAdmin):
     """Read-only: an application moves only through the services and the bank files."""
 
     list_display = [
@@ -85,15 +85,6 @@ class CardApplicationAdmin(admin.ModelAdmin):
     @admin.display(description="监护人证件号码")
     def guardian_id_number_masked(self, obj: CardApplication) -> str:
         return mask_id_number(obj.guardian_id_number)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(CardEvent)

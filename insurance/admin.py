@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from core.admin_mixins import AppendOnlyAdmin
 from insurance.models import CoverageYear, Policy
 
 
@@ -14,7 +15,7 @@ class PolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(CoverageYear)
-class CoverageYearAdmin(admin.ModelAdmin):
+class CoverageYearAdmin(AppendOnlyAdmin):
     """A derived table rebuilt nightly: read-only here."""
 
     list_display = ("volunteer", "year_index", "starts_on", "ends_on", "covered", "reason",
@@ -22,12 +23,3 @@ class CoverageYearAdmin(admin.ModelAdmin):
     list_filter = ("covered", "reason")
     search_fields = ("volunteer__volunteer_no",)
     raw_id_fields = ("volunteer",)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -12,17 +10,6 @@ from core.errors import PermissionDenied
 from insurance import selectors
 from insurance.serializers import HotlineCoverageQuerySerializer, HotlineCoverageSerializer
 from volunteers.roles import is_hotline
-
-
-def progress_data(progress: dict | None) -> dict | None:
-    """The card progress as JSON, through the card team's serializer when it exists."""
-    if progress is None:
-        return None
-    try:
-        from card_service.serializers import CardProgressSerializer
-    except ImportError:
-        return None
-    return CardProgressSerializer(progress).data
 
 
 class HotlineCoverageApi(APIView):
@@ -35,9 +22,5 @@ class HotlineCoverageApi(APIView):
             raise PermissionDenied("只有热线客服可以查询保险保障")
         query = HotlineCoverageQuerySerializer(data=request.data)
         query.is_valid(raise_exception=True)
-        answer: dict[str, Any] = selectors.hotline_coverage(
-            user=request.user, **query.validated_data
-        )
-        if answer.get("found"):
-            answer["card_progress"] = progress_data(answer.get("card_progress"))
+        answer = selectors.hotline_coverage(user=request.user, **query.validated_data)
         return Response(HotlineCoverageSerializer(answer).data)

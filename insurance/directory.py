@@ -14,7 +14,6 @@ BENEFITS_NOTE = (
     "零免赔额，100% 比例赔付；承保范围覆盖全国；保障志愿者开展志愿服务期间，"
     "包括志愿服务活动前后的必要交通时间。"
 )
-BENEFIT_AMOUNTS_CNY = {"accidental_death": 100_000, "disability": 100_000, "medical": 5_000}
 
 _HOSPITAL = "到事故发生地就近的乙方认可的二级或以上公立医院进行医疗救护"
 

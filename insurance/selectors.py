@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from activities.selectors import attendance_at
 from card_service.models import CardApplication
+from card_service.selectors import card_progress
 from core.errors import PermissionDenied, ValidationFailed
-from core.masking import mask_id_number, mask_name
+from core.masking import mask_text
 from core.services import audit_log_write
 from insurance.coverage import YearResult, volunteer_coverage, year_at
 from insurance.directory import INSURER_BY_CODE, insurer_for_bank
@@ -115,7 +116,8 @@ def _find(
         target_type="volunteers.volunteer",
         target_id=found.pk if found else "",
         reason=reason,
-        data={"card_ref": ref[:32], "found": found is not None},
+        # A caller may read out the card number instead of the reference: masked like one.
+        data={"card_ref": mask_text(ref[:32]), "found": found is not None},
     )
     return found
 
@@ -128,14 +130,6 @@ def _bank_at(volunteer: Volunteer, day: dt.date) -> str | None:
     )
     card = held.order_by("-applied_at").first() or cards.order_by("-applied_at").first()
     return card.bank_id if card else None
-
-
-def _card_progress(volunteer: Volunteer) -> dict | None:
-    try:
-        from card_service.selectors import card_progress
-    except ImportError:  # built by another team; the answer stands without it
-        return None
-    return card_progress(volunteer)
 
 
 def hotline_coverage(
@@ -210,8 +204,8 @@ def hotline_coverage(
         "found": True,
         "volunteer": {
             "volunteer_no": volunteer.volunteer_no,
-            "name": mask_name(volunteer.name),
-            "id_number": mask_id_number(volunteer.id_number),
+            "name": volunteer.name_masked,
+            "id_number": volunteer.id_number_masked,
         },
         "incident_at": incident_at,
         "covered": covered,
@@ -255,7 +249,7 @@ def hotline_coverage(
         "travel_window_hours": settings.INSURANCE_TRAVEL_WINDOW_HOURS,
         "insurer": insurer.as_dict() if insurer else None,
         "warnings": warnings,
-        "card_progress": _card_progress(volunteer),
+        "card_progress": card_progress(volunteer),
     }
     audit_log_write(
         action="insurance_coverage_lookup",

@@ -6,6 +6,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from card_service.serializers import CardProgressSerializer
+
 
 class HotlineCoverageQuerySerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200, help_text="为何查询（来电事由），写入审计日志")
@@ -82,4 +84,4 @@ class HotlineCoverageSerializer(serializers.Serializer):
     travel_window_hours = serializers.IntegerField(required=False)
     insurer = _Insurer(required=False, allow_null=True)
     warnings = serializers.ListField(child=serializers.CharField(), required=False)
-    card_progress = serializers.DictField(required=False, allow_null=True)
+    card_progress = CardProgressSerializer(required=False, allow_null=True)

@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from card_service.rules import BANKS
 from core.errors import ServiceError
 from insurance import selectors
 from insurance.models import CoverageYear
@@ -66,13 +67,14 @@ def reconciliation_page(request: HttpRequest) -> HttpResponse:
     bank = request.GET.get("bank") or None
     missing = selectors.policies_missing(user=request.user, bank=bank)
     unexpected = selectors.policies_unexpected(user=request.user, bank=bank)
-    computed = CoverageYear.objects.order_by("-computed_at").values_list("computed_at", flat=True)
+    # One rebuild stamps every row alike: any row tells when (read along the unique index).
+    computed = CoverageYear.objects.values_list("computed_at", flat=True)
     return render(
         request,
         "insurance/reconciliation.html",
         {
             "bank": bank or "",
-            "banks": ("BOC", "ICBC", "CEB"),
+            "banks": BANKS,
             "missing": missing[:200],
             "missing_count": missing.count(),
             "unexpected": unexpected[:200],

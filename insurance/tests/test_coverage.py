@@ -145,8 +145,8 @@ def test_activation_late_in_the_evening_uses_the_shanghai_date():
 
     v = make_volunteer()
     c = card(v, applied=D(2025, 1, 1), activated=D(2025, 2, 1))
-    # 23:30 in Shanghai is 15:30 UTC: the business date stays 2025-02-01.
-    c.activated_at = timezone.make_aware(_dt.datetime(2025, 2, 1, 23, 30))
+    # 00:30 in Shanghai is 16:30 UTC the day before: the business date is still 2025-02-01.
+    c.activated_at = timezone.make_aware(_dt.datetime(2025, 2, 1, 0, 30))
     c.save(update_fields=["activated_at"])
     years = both(v, D(2025, 6, 1))
     assert years[0].starts_on == D(2025, 2, 1)

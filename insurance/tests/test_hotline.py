@@ -153,6 +153,7 @@ def test_hotline_page(covered, client):
     html = page.content.decode()
     assert page.status_code == 200
     assert "在保障期内" in html and "BOCINS2025000123" in html and "95566" in html
+    assert "不在保障期内" not in html
     assert "社区义诊服务" in html and "张**" in html
     page = client.post(
         "/staff/hotline/",
