@@ -69,7 +69,7 @@ def card_counts(n: int) -> tuple[int, int]:
     return max(1, n // 10), max(1, n // (FRESH_EVERY * 5))
 
 
-def fresh_chain(bank: str, i: int) -> list[tuple[str, str | None]]:
+def fresh_chain(i: int) -> list[tuple[str, str | None]]:
     if i % 2:
         return [("PRODUCED", None), ("MAILED", f"SF{i:010d}"), ("ACTIVATED", None),
                 ("FIRST_SPEND", None)]  # fmt: skip
@@ -83,7 +83,7 @@ def events(bank: str, n: int, seed: int) -> Iterator:
     rng = random.Random(f"{seed}:{bank}:{n}")
     mature, fresh = card_counts(n)
     chain = [(f"{bank}F{i:09d}", kind, detail) for i in range(fresh)
-             for kind, detail in fresh_chain(bank, i)]  # fmt: skip
+             for kind, detail in fresh_chain(i)]  # fmt: skip
     start = dt.datetime.combine(DAY, dt.time(), SHANGHAI)
     step = 86400 / n
     c = 0
@@ -349,7 +349,7 @@ def main() -> int:
     from bank_adapters.pki import generate_demo_pki
     from bank_adapters.testing_sshd import sshd_available, start_sshd
 
-    if not sshd_available() or not shutil.which("sftp") or not shutil.which("psql"):
+    if not sshd_available() or any(shutil.which(t) is None for t in ("sftp", "openssl", "psql")):
         print("needs /usr/sbin/sshd, sftp, openssl and psql")
         return 2
     pki_dir = work / "pki"

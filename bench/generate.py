@@ -43,6 +43,7 @@ django.setup()
 
 import psycopg  # noqa: E402
 
+from activities.selectors import star_level  # noqa: E402
 from bank_adapters.records import ApplyRecord  # noqa: E402
 from card_service import qr  # noqa: E402
 from card_service.services import _record_json  # noqa: E402  (the exact stored format)
@@ -156,6 +157,9 @@ PER_VOLUNTEER_TABLES = (
 N = "\\N"
 
 
+PHOTO_SHA = hashlib.sha256(b"bench").hexdigest()  # the generated cards' (absent) photo
+
+
 def _ts(value: dt.datetime) -> str:
     return value.isoformat()
 
@@ -189,11 +193,6 @@ def id_number_for(volunteer_id: int, seed: int) -> str:
 
 def mobile_for(i: int, seed: int) -> str:
     return f"1{3 + (i + seed) % 7}{(i * 48271 + seed) % 1_000_000_000:09d}"
-
-
-def star_level(service_minutes: int) -> int:
-    hours = service_minutes // 60
-    return sum(hours >= t for t in (100, 300, 600, 1000, 1500))
 
 
 @dataclass
@@ -301,7 +300,7 @@ def _chunk_rows(start: int, count: int) -> dict[str, str]:
             photo_path, photo_sha = plan.photo[0].format(no=application_no), plan.photo[1]
         else:
             photo_path = "card_photos/bench.jpg"
-            photo_sha = hashlib.sha256(b"bench").hexdigest()
+            photo_sha = PHOTO_SHA
         qr_payload = qr.make_payload(volunteer_no=volunteer_no, card_serial=1)
         record = ApplyRecord(
             application_no=application_no, apply_type="N", product="C" if credit else "D",
@@ -310,7 +309,7 @@ def _chunk_rows(start: int, count: int) -> dict[str, str]:
             id_expiry=id_expiry, nationality="CHN", mobile=mobile,
             delivery="M" if credit else "B", branch_code=branch_code,
             mail_address=mail_address or None, postcode=postcode or None, city_code=city,
-            star_level=star_level(service_minutes), qr_payload=qr_payload,
+            star_level=star_level(service_minutes // 60), qr_payload=qr_payload,
             photo_sha256=photo_sha, applied_at=applied,
         )  # fmt: skip
         chain = _event_chain(final, credit)
