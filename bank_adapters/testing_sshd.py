@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bank_adapters.pki import generate_ssh_keypair
+from bank_adapters.pki import DemoPki, generate_ssh_keypair
 
 SSHD_PATH = Path("/usr/sbin/sshd")
 PARTNER_FOLDERS = ("to_partner", "from_partner", "from_partner/done")
@@ -201,3 +201,42 @@ def start_sshd(
         server.stop()
         last_error = log_path.read_text(errors="replace")[-2000:]
     raise RuntimeError(f"sshd did not start: {last_error}")
+
+
+def write_partners_toml(
+    path: Path,
+    pki: DemoPki,
+    sshd: SshdServer,
+    *,
+    storage_dir: Path | None = None,
+    cutoff: str = "17:00",
+    timeout: int = 10,
+) -> Path:
+    """A card-service partners file for tests and benchmarks: every partner of the demo PKI
+    on this sshd, the archive as second recipient, files kept under ``storage_dir``
+    (``exchange/`` beside the file by default)."""
+    storage_dir = storage_dir or path.parent / "exchange"
+    lines = [
+        "[service]",
+        f'signing_key = "{pki.service.sign_key_path}"',
+        f'signing_cert = "{pki.service.sign_cert_path}"',
+        f'decryption_key = "{pki.service.key_path}"',
+        f'decryption_cert = "{pki.service.cert_path}"',
+        f'archive_cert = "{pki.archive.cert_path}"',
+        f'storage_dir = "{storage_dir}"',
+    ]
+    for code, files in pki.partners.items():
+        lines += [
+            f"[partners.{code}]",
+            f'host = "{sshd.host}"',
+            f"port = {sshd.port}",
+            f'user = "{sshd.username}"',
+            f'private_key = "{sshd.client_key_path}"',
+            f'known_hosts = ["{sshd.known_hosts_line}"]',
+            f'certificates = ["{files.cert_path}", "{files.sign_cert_path}"]',
+            f'encrypt_to = "{files.cert_path}"',
+            f'cutoff = "{cutoff}"',
+            f"timeout = {timeout}",
+        ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

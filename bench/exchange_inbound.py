@@ -299,26 +299,6 @@ def run_baseline(pki, name: str, sealed: Path, csv_path: Path, server, work: Pat
     return times
 
 
-def write_partners_toml(path: Path, pki, server, storage: Path) -> None:
-    lines = [
-        "[service]",
-        f'signing_key = "{pki.service.sign_key_path}"',
-        f'signing_cert = "{pki.service.sign_cert_path}"',
-        f'decryption_key = "{pki.service.key_path}"',
-        f'decryption_cert = "{pki.service.cert_path}"',
-        f'storage_dir = "{storage}"',
-    ]
-    for code, files in pki.partners.items():
-        lines += [
-            f"[partners.{code}]", f'host = "{server.host}"', f"port = {server.port}",
-            f'user = "{server.username}"', f'private_key = "{server.client_key_path}"',
-            f'known_hosts = ["{server.known_hosts_line}"]',
-            f'certificates = ["{files.cert_path}", "{files.sign_cert_path}"]',
-            "timeout = 120",
-        ]  # fmt: skip
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1_000_000, help="records per file")
@@ -347,7 +327,7 @@ def main() -> int:
     import psycopg
 
     from bank_adapters.pki import generate_demo_pki
-    from bank_adapters.testing_sshd import sshd_available, start_sshd
+    from bank_adapters.testing_sshd import sshd_available, start_sshd, write_partners_toml
 
     if not sshd_available() or any(shutil.which(t) is None for t in ("sftp", "openssl", "psql")):
         print("needs /usr/sbin/sshd, sftp, openssl and psql")
@@ -367,7 +347,7 @@ def main() -> int:
     server = start_sshd(work / "sshd")
     storage = work / "storage"
     shutil.rmtree(storage, ignore_errors=True)
-    write_partners_toml(work / "partners.toml", pki, server, storage)
+    write_partners_toml(work / "partners.toml", pki, server, storage_dir=storage, timeout=120)
     env = {**os.environ, "CARD_PARTNERS_FILE": str(work / "partners.toml")}
     rows, memory = [], {}
     try:

@@ -53,7 +53,12 @@ from PIL import Image  # noqa: E402
 from bank_adapters import codecs, envelope, exchange  # noqa: E402
 from bank_adapters.models import Batch  # noqa: E402
 from bank_adapters.pki import DemoPki, generate_demo_pki  # noqa: E402
-from bank_adapters.testing_sshd import SshdServer, sshd_available, start_sshd  # noqa: E402
+from bank_adapters.testing_sshd import (  # noqa: E402
+    SshdServer,
+    sshd_available,
+    start_sshd,
+    write_partners_toml,
+)
 from bench.generate import database_url, generate  # noqa: E402
 
 TARGET = 2.0
@@ -67,32 +72,6 @@ def tiny_jpeg() -> bytes:
     buf = io.BytesIO()
     Image.new("RGB", (240, 320), (200, 180, 160)).save(buf, "JPEG", quality=50)
     return buf.getvalue()
-
-
-def write_partners_toml(path: Path, pki: DemoPki, sshd: SshdServer) -> Path:
-    parts = [
-        "[service]",
-        f'signing_key = "{pki.service.sign_key_path}"',
-        f'signing_cert = "{pki.service.sign_cert_path}"',
-        f'decryption_key = "{pki.service.key_path}"',
-        f'decryption_cert = "{pki.service.cert_path}"',
-        f'archive_cert = "{pki.archive.cert_path}"',
-        f'storage_dir = "{path.parent / "exchange"}"',
-    ]
-    for code, files in pki.partners.items():
-        parts += [
-            f"[partners.{code}]",
-            f'host = "{sshd.host}"',
-            f"port = {sshd.port}",
-            f'user = "{sshd.username}"',
-            f'private_key = "{sshd.client_key_path}"',
-            f'known_hosts = ["{sshd.known_hosts_line}"]',
-            f'certificates = ["{files.cert_path}", "{files.sign_cert_path}"]',
-            f'encrypt_to = "{files.cert_path}"',
-            "timeout = 120",
-        ]
-    path.write_text("\n".join(parts) + "\n", encoding="utf-8")
-    return path
 
 
 def reset_peak_rss() -> None:
@@ -225,7 +204,7 @@ def main() -> int:
 
 def _bench(args: argparse.Namespace, sshd: SshdServer) -> int:
     pki = generate_demo_pki(WORK / "pki", partners=BANKS)
-    write_partners_toml(WORK / "partners.toml", pki, sshd)
+    write_partners_toml(WORK / "partners.toml", pki, sshd, timeout=120)
     photo = tiny_jpeg()
     sha = hashlib.sha256(photo).hexdigest()
     with psycopg.connect(database_url()) as conn:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 
 import pytest
 from django.urls import Resolver404, resolve
@@ -16,6 +15,7 @@ from bank_adapters import exchange
 from bank_adapters.models import Alert, PartnerFile
 from bank_adapters.simulator.bank import BankSimulator
 from bank_adapters.simulator.partner_side import PartnerKeys, PartnerSide, SftpFolder
+from bank_adapters.testing_sshd import write_partners_toml
 from card_service.models import CardStatus
 from card_service.tests.helpers import submit
 from insurance.models import Policy
@@ -24,37 +24,11 @@ from volunteers.tests.factories import make_volunteer
 pytestmark = pytest.mark.django_db
 
 
-def write_partners_toml(path: Path, pki, sshd) -> Path:
-    """The card service's configuration: every partner on the test sshd, the demo PKI."""
-    lines = [
-        "[service]",
-        f'signing_key = "{pki.service.sign_key_path}"',
-        f'signing_cert = "{pki.service.sign_cert_path}"',
-        f'decryption_key = "{pki.service.key_path}"',
-        f'decryption_cert = "{pki.service.cert_path}"',
-        f'archive_cert = "{pki.archive.cert_path}"',
-        f'storage_dir = "{path.parent / "exchange"}"',
-    ]
-    for code, files in pki.partners.items():
-        lines += [
-            f"[partners.{code}]",
-            f'host = "{sshd.host}"',
-            f"port = {sshd.port}",
-            f'user = "{sshd.username}"',
-            f'private_key = "{sshd.client_key_path}"',
-            f'known_hosts = ["{sshd.known_hosts_line}"]',
-            f'certificates = ["{files.cert_path}", "{files.sign_cert_path}"]',
-            f'encrypt_to = "{files.cert_path}"',
-            'cutoff = "00:00"',
-            "timeout = 10",
-        ]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
 @pytest.fixture
 def bank(pki, sshd, sftp_root, tmp_path, settings):
-    settings.CARD_PARTNERS_FILE = str(write_partners_toml(tmp_path / "partners.toml", pki, sshd))
+    settings.CARD_PARTNERS_FILE = str(
+        write_partners_toml(tmp_path / "partners.toml", pki, sshd, cutoff="00:00")
+    )
     # The bank logs in over SFTP too (the test sshd authorises one key for both sides).
     folder = SftpFolder(
         sshd.host, sshd.port, sshd.username, sshd.client_key_path, [sshd.known_hosts_line]

@@ -16,6 +16,7 @@ from bank_adapters import codecs, envelope, exchange
 from bank_adapters.models import Alert, AppliedBankEvent, Batch, PartnerFile
 from bank_adapters.pki import issue_certificate
 from bank_adapters.records import EventRecord, Header, ResultRecord
+from bank_adapters.testing_sshd import write_partners_toml
 from card_service.models import CardApplication, CardSpend, CardStatus
 from card_service.tests.helpers import submit
 from core.errors import ServiceError
@@ -26,39 +27,9 @@ pytestmark = pytest.mark.django_db
 TZ = timezone.get_fixed_timezone(8 * 60)
 
 
-def write_partners_toml(path: Path, pki, sshd, known_hosts_line: str) -> Path:
-    parts = [
-        "[service]",
-        f'signing_key = "{pki.service.sign_key_path}"',
-        f'signing_cert = "{pki.service.sign_cert_path}"',
-        f'decryption_key = "{pki.service.key_path}"',
-        f'decryption_cert = "{pki.service.cert_path}"',
-        f'archive_cert = "{pki.archive.cert_path}"',
-        f'storage_dir = "{path.parent / "exchange"}"',
-    ]
-    for code, files in pki.partners.items():
-        parts += [
-            f"[partners.{code}]",
-            "enabled = true",
-            f'host = "{sshd.host}"',
-            f"port = {sshd.port}",
-            f'user = "{sshd.username}"',
-            f'private_key = "{sshd.client_key_path}"',
-            f'known_hosts = ["{known_hosts_line}"]',
-            f'certificates = ["{files.cert_path}", "{files.sign_cert_path}"]',
-            f'encrypt_to = "{files.cert_path}"',
-            'cutoff = "17:00"',
-            "timeout = 10",
-        ]
-    path.write_text("\n".join(parts) + "\n", encoding="utf-8")
-    return path
-
-
 @pytest.fixture
-def env(pki, sshd, sftp_root, sshd_known_hosts_line, tmp_path, settings):
-    settings.CARD_PARTNERS_FILE = str(
-        write_partners_toml(tmp_path / "partners.toml", pki, sshd, sshd_known_hosts_line)
-    )
+def env(pki, sshd, sftp_root, tmp_path, settings):
+    settings.CARD_PARTNERS_FILE = str(write_partners_toml(tmp_path / "partners.toml", pki, sshd))
     return {"pki": pki, "root": Path(sftp_root)}
 
 

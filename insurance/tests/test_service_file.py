@@ -11,7 +11,7 @@ from django.utils import timezone
 from bank_adapters import codecs, envelope, exchange
 from bank_adapters.models import Batch
 from bank_adapters.records import ServiceRecord
-from bank_adapters.tests.test_exchange import write_partners_toml
+from bank_adapters.testing_sshd import write_partners_toml
 from card_service.models import CardStatus
 from insurance import services
 from insurance.tests.helpers import card, served
@@ -24,10 +24,8 @@ NOW = timezone.make_aware(dt.datetime(2026, 6, 1, 9, 0))
 
 
 @pytest.fixture
-def env(pki, sshd, sftp_root, sshd_known_hosts_line, tmp_path, settings):
-    settings.CARD_PARTNERS_FILE = str(
-        write_partners_toml(tmp_path / "partners.toml", pki, sshd, sshd_known_hosts_line)
-    )
+def env(pki, sshd, sftp_root, tmp_path, settings):
+    settings.CARD_PARTNERS_FILE = str(write_partners_toml(tmp_path / "partners.toml", pki, sshd))
     return {"pki": pki, "root": Path(sftp_root)}
 
 
