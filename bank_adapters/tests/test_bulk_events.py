@@ -14,6 +14,7 @@ hooks called, or the error raised.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from bank_adapters import bulk_events, exchange
+from bank_adapters.errors import FileFormatError
 from bank_adapters.models import AppliedBankEvent, PartnerFile
 from bank_adapters.records import EventRecord
 from bank_adapters.tests import test_exchange as tx
@@ -87,11 +89,19 @@ def scenarios(draw: Any) -> dict:
 
 
 def _records(scn: dict) -> list[EventRecord]:
+    details = scn.get("details", {})
     return [
         EventRecord(event_id=eid, card_ref=ref, event_type=kind,
-                    event_time=START + dt.timedelta(minutes=minute), detail=_detail(kind, minute))
+                    event_time=START + dt.timedelta(minutes=minute),
+                    detail=details.get(eid, _detail(kind, minute)))
         for eid, ref, kind, minute in scn["events"]
     ]  # fmt: skip
+
+
+def _then_raise(records: list[EventRecord], exc: Exception) -> Iterator[EventRecord]:
+    """The records, then a decoding error, as a codec reading a file broken after them."""
+    yield from records
+    raise exc
 
 
 @pytest.fixture
@@ -168,7 +178,11 @@ def _run(scn: dict, apps: list[CardApplication], *, bulk: bool, captured: Any) -
                 file_type="EVENT", business_date=dt.date(2026, 12, 1), seq=1, sha256="1" * 64,
                 size=1, state="received",
             )  # fmt: skip
-            records = iter(_records(scn))
+            records = (
+                _then_raise(_records(scn), scn["late_error"])
+                if "late_error" in scn
+                else iter(_records(scn))
+            )
             with captured() as callbacks:
                 try:
                     if bulk:
@@ -274,6 +288,38 @@ def test_the_first_bad_record_in_file_order_names_the_refusal(
            "replayed": []}  # fmt: skip
     got = _run(scn, cards, bulk=True, captured=lambda: nullcontext([]))
     assert got["error"][0] == error
+    assert got == _run(scn, cards, bulk=False, captured=lambda: nullcontext([]))
+
+
+@pytest.mark.parametrize(
+    "events, error",
+    [
+        ([("E1", "CARD0", "PRODUCED", 1), ("E2", "NOSUCHCARD", "PRODUCED", 2)], "UnknownRecord"),
+        ([("E1", "CARD0", "PRODUCED", 1)], "FileFormatError"),
+    ],
+)
+def test_a_decoding_error_counts_only_after_every_earlier_record_was_fine(
+    cards, recording_hooks, events, error
+):
+    from contextlib import nullcontext
+
+    late = FileFormatError("第 4 行：event_time 不是有效时间", file="BOC_EVENT_20261201_0001.txt")
+    scn = {"starts": [CardStatus.ACCEPTED] * 4, "spent": [False] * 4, "events": events,
+           "replayed": [], "late_error": late}  # fmt: skip
+    got = _run(scn, cards, bulk=True, captured=lambda: nullcontext([]))
+    assert got["error"][0] == error
+    assert got == _run(scn, cards, bulk=False, captured=lambda: nullcontext([]))
+
+
+def test_a_backslash_in_a_value_is_stored_as_sent(cards, recording_hooks):
+    from contextlib import nullcontext
+
+    # COPY's text format would read "\0" as an escape: the value must come through whole.
+    scn = {"starts": [CardStatus.PRODUCED] * 4, "spent": [False] * 4,
+           "events": [("E1", "CARD0", "MAILED", 1)], "details": {"E1": "SF\\01"},
+           "replayed": []}  # fmt: skip
+    got = _run(scn, cards, bulk=True, captured=lambda: nullcontext([]))
+    assert got["state"]["cards"][0][3] == "SF\\01"
     assert got == _run(scn, cards, bulk=False, captured=lambda: nullcontext([]))
 
 
