@@ -19,7 +19,9 @@ import hashlib
 import io
 import logging
 import os
+import shutil
 import tempfile
+import time
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -396,12 +398,17 @@ def _scratch(cfg: partners.ServiceConfig) -> Iterator[Path]:
     (on the same file system as the stored copies, so a download is moved, not copied)."""
     root = cfg.storage_dir / "tmp"
     root.mkdir(parents=True, exist_ok=True)
+    # A worker killed mid-file leaves its folder (with a decrypted copy): gone after a day.
+    stale = time.time() - 86_400
+    for old in root.iterdir():
+        if old.is_dir() and old.stat().st_mtime < stale:
+            shutil.rmtree(old, ignore_errors=True)
     with tempfile.TemporaryDirectory(dir=root) as tmp:
         yield Path(tmp)
 
 
-def process(pf: PartnerFile, data: bytes | Path) -> bool:
-    """Open, decode and apply one received file (its bytes, or better its path) in one
+def process(pf: PartnerFile, src: Path) -> bool:
+    """Open, decode and apply one received file (the path of its sealed copy) in one
     transaction; refuse it whole on any error. Returns True when applied.
 
     The envelope is opened first, streaming, into a plaintext temp file: nothing is decoded
@@ -410,11 +417,6 @@ def process(pf: PartnerFile, data: bytes | Path) -> bool:
     cfg = partners.load()
     pcfg = cfg.partner(pf.partner)
     with _scratch(cfg) as tmp:
-        if isinstance(data, bytes | bytearray | memoryview):
-            src = tmp / "sealed.p7m"
-            src.write_bytes(data)
-        else:
-            src = Path(data)
         try:
             opened = stream_envelope.open_envelope_file(
                 src,
@@ -444,26 +446,8 @@ def process(pf: PartnerFile, data: bytes | Path) -> bool:
     return True
 
 
-def _sha256(data: bytes | Path) -> tuple[str, int]:
-    if isinstance(data, bytes | bytearray | memoryview):
-        return hashlib.sha256(data).hexdigest(), len(data)
-    h = hashlib.sha256()
-    size = 0
-    with open(data, "rb", buffering=0) as fh:
-        buf = bytearray(1 << 20)
-        view = memoryview(buf)
-        while n := fh.readinto(buf):
-            h.update(view[:n])
-            size += n
-    return h.hexdigest(), size
-
-
-def _keep(
-    cfg: partners.ServiceConfig, direction: str, partner: str, name: str, data: bytes | Path
-) -> Path:
-    """Store the received file: bytes are written, a downloaded file is moved (after fsync)."""
-    if isinstance(data, bytes | bytearray | memoryview):
-        return _store(cfg, direction, partner, name, bytes(data))
+def _keep(cfg: partners.ServiceConfig, direction: str, partner: str, name: str, data: Path) -> Path:
+    """Store a downloaded file: moved into the store (after fsync)."""
     folder = cfg.storage_dir / direction / partner
     folder.mkdir(parents=True, exist_ok=True)
     with open(data, "rb") as fh:
@@ -473,10 +457,11 @@ def _keep(
     return path
 
 
-def _receive_one(cfg: partners.ServiceConfig, partner: str, name: str, data: bytes | Path) -> str:
-    """Register and apply one downloaded file (its bytes, or the path of a local copy that
-    this function may move into the store)."""
-    sha, size = _sha256(data)
+def _receive_one(
+    cfg: partners.ServiceConfig, partner: str, name: str, data: Path, sha: str, size: int
+) -> str:
+    """Register and apply one downloaded file: the path of a local copy that this function
+    may move into the store, with the SHA-256 and size taken while it was downloaded."""
     known = PartnerFile.objects.filter(
         partner=partner, direction=PartnerFile.Direction.IN, name=name
     )
@@ -549,8 +534,11 @@ def receive(partner: str, *, progress: Callable[[int], None] | None = None) -> R
             for remote in sorted(client.list_incoming(), key=_inbound_order):
                 with _scratch(cfg) as tmp:
                     local = tmp / "download.p7m"
-                    client.download_to(remote.name, local)
-                    outcome = _receive_one(cfg, partner, remote.name, local)
+                    digest = hashlib.sha256()
+                    size = client.download_to(remote.name, local, digest=digest)
+                    outcome = _receive_one(
+                        cfg, partner, remote.name, local, digest.hexdigest(), size
+                    )
                 if outcome in ("applied", "already"):
                     client.mark_done(remote.name)
                     (report.applied if outcome == "applied" else report.skipped).append(remote.name)

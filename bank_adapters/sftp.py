@@ -507,13 +507,22 @@ class SftpPartnerClient:
         self._read_into(f"{FROM_PARTNER}/{name}", None, buf.write)
         return buf.getvalue()
 
-    def download_to(self, name: str, dest: Path | str) -> int:
-        """Write ``from_partner/NAME`` to the local file ``dest``; returns the size."""
+    def download_to(self, name: str, dest: Path | str, *, digest: Any = None) -> int:
+        """Write ``from_partner/NAME`` to the local file ``dest``; returns the size. A
+        ``hashlib`` object given as ``digest`` is fed the bytes on the way."""
         check_name(name)
         dest = Path(dest)
         tmp = dest.with_name(dest.name + PART_SUFFIX)
         with open(tmp, "wb") as out:
-            size = self._read_into(f"{FROM_PARTNER}/{name}", None, out.write)
+            if digest is None:
+                sink = out.write
+            else:
+
+                def sink(block: bytes) -> None:
+                    out.write(block)
+                    digest.update(block)
+
+            size = self._read_into(f"{FROM_PARTNER}/{name}", None, sink)
         os.replace(tmp, dest)
         return size
 

@@ -210,7 +210,6 @@ class _Decrypted:
         self._dec = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
         self._unpad = sym_padding.PKCS7(128).unpadder()
         self._done = False
-        self.ciphertext = 0
 
     def read(self, n: int) -> bytes:
         while not self._done:
@@ -218,7 +217,6 @@ class _Decrypted:
             if piece is None:
                 self._done = True
                 return self._finish()
-            self.ciphertext += len(piece)
             out = self._unpad.update(self._dec.update(piece))
             if out:
                 return out
@@ -507,16 +505,14 @@ def _open_signed(
                 _("文件在 CMS 结构之后还有多余的数据，请合作方核对加密方式"),
                 trailing_bytes=left,
             )
-        out.flush()
-        os.fsync(out.fileno())
+        out.flush()  # read back by this process; a scratch copy need not reach the disk
         if not has_content:
             raise _fail(
                 "envelope_malformed",
                 _("签名数据中没有文件内容（分离式签名），请合作方使用 -nodetach 签名"),
             )
         # The SignedData without its content: small, and parsed as the bytes API parses it.
-        encap = econtent_type
-        body = version + digest_algos + _tlv(0x30, encap) + b"".join(rest)
+        body = version + digest_algos + _tlv(0x30, econtent_type) + b"".join(rest)
         sd = asn1_cms.SignedData.load(_tlv(0x30, body))
         try:
             econtent = sd["encap_content_info"]["content_type"].native

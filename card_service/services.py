@@ -191,11 +191,6 @@ def _record_json(record: ApplyRecord) -> str:
     return json.dumps(dataclasses.asdict(record), default=default, ensure_ascii=False)
 
 
-def stored_apply_record(app: CardApplication) -> ApplyRecord:
-    """The APPLY record as checked at submission (star level refreshed by the batch)."""
-    return apply_record_from_json(app.apply_record)
-
-
 def apply_record_from_json(text: str) -> ApplyRecord:
     """The APPLY record from its stored (decrypted) JSON, as ``_record_json`` wrote it."""
     data = json.loads(text)

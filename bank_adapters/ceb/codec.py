@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any, BinaryIO
+from xml.sax.saxutils import escape  # &, < and >, as lxml escapes text
 
 from lxml import etree
 
@@ -107,8 +108,8 @@ def write(
         count = len(records)
     else:
         count = header.count
-    rec = RECORD_ELEMENT[header.file_type]
-    rec_open, rec_close = f"\n<{rec}>", f"</{rec}>"
+    element = RECORD_ELEMENT[header.file_type]
+    rec_open, rec_close = f"\n<{element}>", f"</{element}>"
     tags = [(f"<{f.element}>", f"</{f.element}>") for f in fields if f.element]
     head = "".join(
         f"<{tag}>{text}</{tag}>"
@@ -127,17 +128,17 @@ def write(
     )
     n = 0
     parts: list[str] = []
-    for rec_ in records:
+    for rec in records:
         n += 1
         try:
-            texts = render_record(rec_, cls, fields)
+            texts = render_record(rec, cls, fields)
         except Bad as e:
-            value = getattr(rec_, e.field, None) if e.field else None
+            value = getattr(rec, e.field, None) if e.field else None
             raise record_error(e, file=file, record=n, fields=fields, value=value) from None
         parts.append(rec_open)
         for (start, end), text in zip(tags, texts, strict=True):
             if text:
-                parts += (start, _escape(text), end)
+                parts += (start, escape(text), end)
         parts.append(rec_close)
         if len(parts) > 20_000:
             out("".join(parts).encode())
@@ -146,16 +147,6 @@ def write(
     check_count(n, header, file, None)
     out(f"\n</Records>\n<Trailer><Count>{n}</Count></Trailer>\n</BatchFile>\n".encode())
     return n
-
-
-def _escape(text: str) -> str:
-    if "&" in text:
-        text = text.replace("&", "&amp;")
-    if "<" in text:
-        text = text.replace("<", "&lt;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
-    return text
 
 
 def encode(header: Header, records: Iterable[Record], *, filename: str | None = None) -> bytes:
