@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -195,6 +197,23 @@ def test_result_accepts_the_card_and_the_file_moves_to_done(env):
     report = exchange.receive("BOC")
     assert report.skipped == [name] and report.applied == []
     assert app.events.filter(to_status=CardStatus.ACCEPTED).count() == 1
+
+
+def test_receiving_leaves_no_decrypted_copy_and_clears_a_crashed_runs_leftovers(env):
+    from bank_adapters import partners
+
+    scratch = partners.load().storage_dir / "tmp"
+    crashed, recent = scratch / "tmpcrashed", scratch / "tmprecent"
+    for folder in (crashed, recent):
+        folder.mkdir(parents=True)
+        (folder / "plain").write_bytes(b"decrypted records")
+    day_old = time.time() - 2 * 86_400
+    os.utime(crashed, (day_old, day_old))
+    app = sent_app(env)
+    name = Bank(env).put("RESULT", [accepted(app)])
+    assert exchange.receive("BOC").applied == [name]
+    # another worker's folder of the last day is left alone; nothing of this run remains
+    assert [p.name for p in scratch.iterdir()] == ["tmprecent"]
 
 
 def test_a_known_name_with_new_bytes_is_quarantined(env):
