@@ -79,7 +79,16 @@ def test_training_only_does_not_renew_service_does():
     assert years[1].activity_name == "图书馆导读服务"
 
 
-def test_service_wins_a_tie_and_earliest_day_counts():
+def test_service_wins_a_tie():
+    v = make_volunteer()
+    c = card(v, applied=D(2024, 5, 1), activated=D(2024, 6, 10))
+    spent(c, D(2024, 7, 1))
+    served(v, D(2024, 7, 1))
+    years = both(v, D(2025, 7, 1))
+    assert years[1].reason == R.SERVICE and years[1].qualifying_date == D(2024, 7, 1)
+
+
+def test_the_earliest_qualifying_day_counts():
     v = make_volunteer()
     c = card(v, applied=D(2024, 5, 1), activated=D(2024, 6, 10))
     spent(c, D(2024, 7, 1))
