@@ -6,6 +6,42 @@ import pytest
 from rest_framework.test import APIClient
 
 
+@pytest.fixture(autouse=True)
+def _working_day_cache():
+    """Each test reads the working-day calendar afresh: a rolled-back test's rows (which send
+    no signal when they vanish) must not stay in the per-process cache."""
+    from core.workdays import calendar_cache_clear
+
+    calendar_cache_clear()
+    yield
+    calendar_cache_clear()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A transactional test ends by emptying every table, the calendar seeded by migration
+    included: load it again for the tests after it."""
+    yield
+    if not _is_transactional(item):
+        return
+    from pytest_django.plugin import blocking_manager_key
+
+    from core.workdays import calendar_seed_from_package
+
+    with item.config.stash[blocking_manager_key].unblock():
+        calendar_seed_from_package()
+
+
+def _is_transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and (
+        marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")
+    ):
+        return True
+    names = getattr(item, "fixturenames", ())
+    return "transactional_db" in names or "live_server" in names
+
+
 @pytest.fixture
 def api() -> APIClient:
     return APIClient()

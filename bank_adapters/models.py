@@ -141,6 +141,7 @@ class Alert(models.Model):
         FULL_PAN = "full_pan", _("收到完整卡号")
         UNKNOWN_RECORD = "unknown_record", _("文件引用未知记录")
         MISMATCH = "mismatch", _("数据不一致")
+        CALENDAR_MISSING = "calendar_missing", _("节假日安排未录入")
 
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
     partner = models.CharField(_("合作方"), max_length=4, blank=True)

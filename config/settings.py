@@ -179,6 +179,11 @@ CELERY_BEAT_SCHEDULE["insurance-service-files"] = {
     "task": "insurance.tasks.service_files_send",
     "schedule": crontab(hour=6, minute=0),
 }
+# Working-day calendar: alert when this year's or (from 1 December) next year's notice is missing.
+CELERY_BEAT_SCHEDULE["working-day-calendar-check"] = {
+    "task": "core.tasks.working_day_calendar_check",
+    "schedule": crontab(hour=8, minute=30),
+}
 # Hotline: hours before check-in and after check-out counted as travel to and from an activity.
 INSURANCE_TRAVEL_WINDOW_HOURS = env.int("INSURANCE_TRAVEL_WINDOW_HOURS", default=2)
 

@@ -1,7 +1,9 @@
 from django.contrib import admin
+from django.db.models import Count, Q
 
 from core.admin_mixins import AppendOnlyAdmin
-from core.models import AuditLog, Notification
+from core.models import AuditLog, Notification, WorkCalendarDay, WorkCalendarYear
+from core.services import audit_log_write
 
 
 @admin.register(AuditLog)
@@ -17,3 +19,94 @@ class NotificationAdmin(admin.ModelAdmin):
     list_display = ["created_at", "user", "channel", "text", "read_at"]
     list_filter = ["channel"]
     raw_id_fields = ["user"]
+
+
+class _OperationsMayEdit:
+    """Operations (not only superusers) keep the calendar: each year's notice is theirs."""
+
+    def _allowed(self, request) -> bool:
+        from volunteers.roles import is_operations
+
+        return bool(request.user.is_staff and is_operations(request.user))
+
+    def has_module_permission(self, request) -> bool:
+        return self._allowed(request) or super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self._allowed(request) or super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, *args) -> bool:
+        return self._allowed(request) or super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self._allowed(request) or super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self._allowed(request) or super().has_delete_permission(request, obj)
+
+
+class WorkCalendarDayInline(_OperationsMayEdit, admin.TabularInline):
+    model = WorkCalendarDay
+    extra = 3
+    fields = ["date", "kind", "name"]
+
+
+@admin.register(WorkCalendarYear)
+class WorkCalendarYearAdmin(_OperationsMayEdit, admin.ModelAdmin):
+    """One row per State Council notice; its holidays and make-up working days inline."""
+
+    list_display = ["year", "notice", "holiday_count", "workday_count", "updated_at"]
+    search_fields = ["notice"]
+    inlines = [WorkCalendarDayInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                n_holidays=Count("days", filter=Q(days__kind=WorkCalendarDay.Kind.HOLIDAY)),
+                n_workdays=Count("days", filter=Q(days__kind=WorkCalendarDay.Kind.WORKDAY)),
+            )
+        )
+
+    @admin.display(description="放假天数", ordering="n_holidays")
+    def holiday_count(self, obj) -> int:
+        return obj.n_holidays
+
+    @admin.display(description="调休上班天数", ordering="n_workdays")
+    def workday_count(self, obj) -> int:
+        return obj.n_workdays
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        obj = form.instance
+        audit_log_write(
+            action="work_calendar_change" if change else "work_calendar_add",
+            actor=request.user,
+            target=obj,
+            data={
+                "year": obj.year,
+                "holidays": [str(d) for d in _dates(obj, WorkCalendarDay.Kind.HOLIDAY)],
+                "workdays": [str(d) for d in _dates(obj, WorkCalendarDay.Kind.WORKDAY)],
+            },
+        )
+
+    def delete_model(self, request, obj) -> None:
+        audit_log_write(
+            action="work_calendar_delete", actor=request.user, target=obj, data={"year": obj.year}
+        )
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for obj in queryset:
+            audit_log_write(
+                action="work_calendar_delete",
+                actor=request.user,
+                target=obj,
+                data={"year": obj.year},
+            )
+        super().delete_queryset(request, queryset)
+
+
+def _dates(year: WorkCalendarYear, kind: str) -> list:
+    return list(year.days.filter(kind=kind).values_list("date", flat=True))

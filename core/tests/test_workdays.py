@@ -1,4 +1,5 @@
-"""Chinese working days and the 3-working-day wait before reapplying after a cancellation."""
+"""Chinese working days (the calendar table operations keep) and the 3-working-day wait
+before reapplying after a cancellation."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import pytest
 
 from core import workdays
 from core.workdays import add_working_days, earliest_reapply_date, is_working_day
+
+pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize(
@@ -70,7 +73,7 @@ def fresh_warnings(monkeypatch):
     monkeypatch.setattr(workdays, "_warned_years", set())
 
 
-def test_a_year_the_package_does_not_know_falls_back_to_monday_to_friday_with_a_warning(
+def test_a_year_not_in_the_table_falls_back_to_monday_to_friday_with_a_warning(
     fresh_warnings, caplog
 ):
     with caplog.at_level(logging.WARNING, logger="core.workdays"):
