@@ -1,7 +1,7 @@
 """Demo data for insurance: the coverage years of every demo card, and for each activated
-card a policy for its first coverage year, as the bank's POLICY file would bring it (later
-years are left to the reconciliation page to show as missing). Running it twice changes
-nothing."""
+card that has no policy from its bank yet a policy for its first coverage year, as the
+bank's POLICY file would bring it (later years are left to the reconciliation page to show
+as missing). Running it twice changes nothing."""
 
 from __future__ import annotations
 
@@ -14,9 +14,13 @@ from insurance.services import coverage_years_rebuild
 
 def seed() -> str:
     made = 0
-    activated = CardApplication.objects.filter(
-        activated_at__isnull=False, card_ref__isnull=False
-    ).order_by("volunteer_id", "activated_at")
+    # A card the (simulated) bank already sent a POLICY for keeps that one: a demo policy
+    # beside it would be a second policy for the same volunteer and year.
+    activated = (
+        CardApplication.objects.filter(activated_at__isnull=False, card_ref__isnull=False)
+        .exclude(policies__in=Policy.objects.exclude(policy_no__startswith="DEMO"))
+        .order_by("volunteer_id", "activated_at")
+    )
     seen: set[int] = set()
     for app in activated:
         if app.volunteer_id in seen:

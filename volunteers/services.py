@@ -80,8 +80,11 @@ def organisation_create(
 
 @transaction.atomic
 def organisation_admin_add(*, organisation: Organisation, user: Any, actor: Any = None) -> None:
-    """Make ``user`` an admin of ``organisation`` (and so of its subtree)."""
-    OrganisationAdmin.objects.get_or_create(organisation=organisation, user=user)
+    """Make ``user`` an admin of ``organisation`` (and so of its subtree); audited when it
+    changes something (an existing admin stays as they are, with no new audit row)."""
+    _, created = OrganisationAdmin.objects.get_or_create(organisation=organisation, user=user)
+    if not created:
+        return
     audit_log_write(
         action="organisation_admin_add", actor=actor, target=organisation, data={"user": user.pk}
     )
