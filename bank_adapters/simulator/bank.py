@@ -24,9 +24,13 @@ step only once the service has moved the card's RESULT file to ``from_partner/do
 tracking number) → ``COLLECTED`` (debit) → ``ACTIVATED`` (+ a POLICY, one year of cover) →
 ``FIRST_SPEND`` → ``SPENDS`` once per later day (detail the count).
 
-State (cards and their steps, counters) lives in ``state.json`` in the state folder, so a
-restart continues where it stopped. It holds no personal data: the APPLY records are read,
-decided and forgotten, except for the branch code and delivery of accepted cards.
+State (cards and their steps, counters, and the files decided but not yet written) lives
+in ``state.json`` in the state folder, so a restart continues where it stopped. Each tick
+saves what it decided before it writes the files (``partner_side.Outbox``): a file that could
+not be written goes out at the next tick with the same records, and no card is answered,
+moved on or insured a second time, after a failed write, a restart or an APPLY that names an
+application the bank already accepted. The state holds no personal data: the APPLY records
+are read, decided and forgotten, except for the branch code and delivery of accepted cards.
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ from bank_adapters.envelope import EnvelopeError
 from bank_adapters.errors import FileFormatError
 from bank_adapters.fields import SHANGHAI
 from bank_adapters.records import ApplyRecord, EventRecord, PolicyRecord, ResultRecord
-from bank_adapters.simulator.partner_side import JsonState, PartnerSide
+from bank_adapters.simulator.partner_side import JsonState, Outbox, PartnerSide
 
 logger = logging.getLogger(__name__)
 
@@ -100,26 +104,48 @@ class BankSimulator:
         self.reject_surnames = frozenset(s.upper() for s in reject_surnames)
         self.reject_id_suffixes = tuple(s.upper() for s in reject_id_suffixes if s)
         self.rng = rng or random.SystemRandom()
+        self._load_state()
+
+    def _load_state(self) -> None:
         self.state = JsonState(
-            side.state_dir / "state.json", {"cards": {}, "event_seq": {}, "policies": []}
+            self.side.state_dir / "state.json",
+            {"cards": {}, "event_seq": {}, "policies": [], "outbox": []},
         )
+        self.outbox = Outbox(self.state, self.side)
 
     # ------------------------------------------------------------------ the loop
 
     def tick(self, now: dt.datetime) -> list[str]:
-        """Answer new APPLY files, then move due cards on; returns the names written."""
+        """Write what an earlier tick could not, answer new APPLY files, then move due cards
+        on; returns the names written."""
         now = now.astimezone(SHANGHAI).replace(microsecond=0)
+        try:
+            written = self._flush()
+            for name in self.side.new_files("APPLY"):
+                written.extend(self._answer(str(name), name, now))
+            written.extend(self._advance(now))
+        except BaseException:
+            # Forget what this tick decided and did not save: the saved state (with its
+            # outbox) is the truth, and the next tick starts from it.
+            self._load_state()
+            raise
+        return written
+
+    def _flush(self) -> list[str]:
         written = []
-        for name in self.side.new_files("APPLY"):
-            out = self._answer(str(name), name, now)
-            if out:
-                written.append(out)
-        written.extend(self._advance(now))
+        for name, records in self.outbox.flush():
+            if records and isinstance(records[0], ResultRecord):
+                # A card's first step waits for the service to take the RESULT naming it.
+                for r in records:
+                    if r.card_ref and r.card_ref in self.state.data["cards"]:
+                        self.state.data["cards"][r.card_ref]["result_file"] = name
+                self.state.save()
+            written.append(name)
         return written
 
     # ------------------------------------------------------------------ APPLY → RESULT
 
-    def _answer(self, name: str, parsed: codecs.FileName, now: dt.datetime) -> str | None:
+    def _answer(self, name: str, parsed: codecs.FileName, now: dt.datetime) -> list[str]:
         photo_name = codecs.build_filename(
             self.code, "PHOTO", parsed.business_date, parsed.seq, envelope=parsed.envelope
         )
@@ -128,23 +154,21 @@ class BankSimulator:
             photos = self._photos(photo_name)
         except FileNotFoundError:
             logger.info("%s: waiting for %s", name, photo_name)
-            return None
+            return []
         except (EnvelopeError, FileFormatError, zipfile.BadZipFile) as exc:
             # A real bank would phone the service; the simulator logs and moves on.
             logger.warning("%s refused: %s", name, getattr(exc, "message", exc))
             self.side.mark_seen(name, photo_name)
-            return None
+            return []
         results = []
         for rec in records:
             assert isinstance(rec, ApplyRecord)
             decision = self.decide(rec, photos)
             results.append(self._result(rec, decision, now))
-        out = self.side.send("RESULT", results, now=now)
-        for r in results:
-            if r.card_ref:
-                self.state.data["cards"][r.card_ref]["result_file"] = out
+        self.outbox.add("RESULT", results, now=now)
         self.state.save()
         self.side.mark_seen(name, photo_name)
+        written = self._flush()
         accepted = sum(r.result == "A" for r in results)
         logger.info(
             "%s: %d applications, %d accepted, %d rejected → %s",
@@ -152,9 +176,9 @@ class BankSimulator:
             len(results),
             accepted,
             len(results) - accepted,
-            out,
+            ", ".join(written) or "(not written yet)",
         )
-        return out
+        return written
 
     def _photos(self, photo_name: str) -> dict[str, bytes]:
         if photo_name not in self.side.folder.list_outgoing():
@@ -183,11 +207,23 @@ class BankSimulator:
                 reason_text=REJECT_TEXT.get(decision.reason_code),
             )
         cards = self.state.data["cards"]
+        for known_ref, known in cards.items():
+            if known["application_no"] == rec.application_no and known.get("masked_pan"):
+                # Already accepted (an APPLY sent again): the same card, not a second one.
+                return ResultRecord(
+                    application_no=rec.application_no,
+                    result="A",
+                    reason_code="0000",
+                    card_ref=known_ref,
+                    masked_pan=known["masked_pan"],
+                    expected_ready_date=dt.date.fromisoformat(known["expected_ready_date"]),
+                )
         card_ref = secrets.token_hex(10).upper()
         while card_ref in cards:
             card_ref = secrets.token_hex(10).upper()
         last4 = f"{self.rng.randrange(10000):04d}"
         masked_pan = f"{BINS[self.code][rec.product]}******{last4}"
+        ready = now.date() + dt.timedelta(days=READY_DAYS)
         cards[card_ref] = {
             "application_no": rec.application_no,
             "delivery": rec.delivery,
@@ -196,6 +232,8 @@ class BankSimulator:
             "next_at": (now + self.step).isoformat(),
             "last_spend_day": None,
             "result_file": None,
+            "masked_pan": masked_pan,
+            "expected_ready_date": ready.isoformat(),
         }
         return ResultRecord(
             application_no=rec.application_no,
@@ -203,7 +241,7 @@ class BankSimulator:
             reason_code="0000",
             card_ref=card_ref,
             masked_pan=masked_pan,
-            expected_ready_date=now.date() + dt.timedelta(days=READY_DAYS),
+            expected_ready_date=ready,
         )
 
     # ------------------------------------------------------------------ the timeline
@@ -218,9 +256,11 @@ class BankSimulator:
             if card["step"] == 0:
                 # The service reads from_partner/ in name order, EVENT before RESULT: a card's
                 # first event waits until the service has taken the RESULT that names it.
+                if card.get("result_file") is None:
+                    continue  # its RESULT is still in the outbox
                 if pending is None:
                     pending = self.side.folder.pending_incoming()
-                if card.get("result_file") in pending:
+                if card["result_file"] in pending:
                     continue
             steps = TIMELINE[card["delivery"]]
             if card["step"] < len(steps):
@@ -238,13 +278,14 @@ class BankSimulator:
             else:
                 continue
             card["next_at"] = (now + self.step).isoformat()
-        written = []
-        if events:
-            written.append(self.side.send("EVENT", events, now=now))
+        if not events:
+            return []
+        self.outbox.add("EVENT", events, now=now)
         if policies:
-            written.append(self.side.send("POLICY", policies, now=now))
+            self.outbox.add("POLICY", policies, now=now)
+        self.state.save()
+        written = self._flush()
         if written:
-            self.state.save()
             logger.info(
                 "%s: %d events (%s) → %s",
                 self.code,

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -28,12 +29,20 @@ from bank_adapters import codecs, envelope
 from bank_adapters.codecs import FileName
 from bank_adapters.errors import FileFormatError
 from bank_adapters.fields import SHANGHAI
-from bank_adapters.records import Header, Record
+from bank_adapters.records import (
+    EventRecord,
+    Header,
+    PolicyRecord,
+    Record,
+    ResultRecord,
+    StatusRecord,
+)
 from bank_adapters.sftp import DONE, FROM_PARTNER, PART_SUFFIX, TO_PARTNER
 
 __all__ = [
     "JsonState",
     "LocalFolder",
+    "Outbox",
     "PartnerFolder",
     "PartnerKeys",
     "PartnerSide",
@@ -59,6 +68,72 @@ class JsonState:
         tmp.write_text(json.dumps(self.data, ensure_ascii=False, indent=1), encoding="utf-8")
         os.replace(tmp, self.path)
 
+
+class Outbox:
+    """Files a simulator has decided but not yet written, kept in its ``state.json``.
+
+    A tick first records what it decided (card steps, the records with their event ids and
+    policy numbers) and saves the state, then writes the files. A write that fails (server
+    down, the demo stopped) is retried with the same records at the next tick or after a
+    restart, instead of being lost, or decided again with new numbers: a card is never
+    answered, activated or insured twice. At worst a file is written again after a crash
+    between the write and the save, with the same ids, which the service applies once."""
+
+    def __init__(self, state: JsonState, side: PartnerSide) -> None:
+        self.state = state
+        self.side = side
+        state.data.setdefault("outbox", [])
+
+    def __len__(self) -> int:
+        return len(self.state.data["outbox"])
+
+    def add(self, file_type: str, records: Sequence[Record], *, now: dt.datetime) -> None:
+        """Queue one file; the caller saves the state with whatever else it decided."""
+        self.state.data["outbox"].append(
+            {
+                "type": file_type,
+                "now": now.isoformat(),
+                "records": [
+                    {f.name: _encode(getattr(r, f.name)) for f in dataclasses.fields(r)}
+                    for r in records
+                ],
+            }
+        )
+
+    def flush(self) -> list[tuple[str, list[Record]]]:
+        """Write the queued files in order; returns ``(name, records)`` of each written."""
+        written = []
+        queue = self.state.data["outbox"]
+        while queue:
+            entry = queue[0]
+            cls = _RECORD_TYPES[entry["type"]]
+            records = [cls(**{k: _decode(v) for k, v in r.items()}) for r in entry["records"]]
+            name = self.side.send(
+                entry["type"], records, now=dt.datetime.fromisoformat(entry["now"])
+            )
+            queue.pop(0)
+            self.state.save()
+            written.append((name, records))
+        return written
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return {"datetime": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"date": value.isoformat()}
+    return value
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict) and "datetime" in value:
+        return dt.datetime.fromisoformat(value["datetime"])
+    if isinstance(value, dict) and "date" in value:
+        return dt.date.fromisoformat(value["date"])
+    return value
+
+
+_RECORD_TYPES = {c.FILE_TYPE: c for c in (ResultRecord, EventRecord, PolicyRecord, StatusRecord)}
 
 # --------------------------------------------------------------------------- envelope
 

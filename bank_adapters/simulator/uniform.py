@@ -4,7 +4,9 @@ Each order moves one step per tick once ``step_seconds`` have passed since the l
 ``PRODUCING`` → ``SHIPPED`` (with a tracking number) → ``DELIVERED``, or ``RETURNED`` instead
 of ``DELIVERED`` when the order's mail address contains 退回 (the demo's way to show a
 returned parcel). The steps of one tick go out in one STATUS file. State (order numbers,
-steps, whether the parcel will come back) is in ``state.json``; no address is kept.
+steps, whether the parcel will come back, and the STATUS files decided but not yet written:
+``partner_side.Outbox``) is in ``state.json``; no address is kept. A failed write goes out
+at the next tick with the same statuses; no order moves twice.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from bank_adapters.envelope import EnvelopeError
 from bank_adapters.errors import FileFormatError
 from bank_adapters.fields import SHANGHAI
 from bank_adapters.records import OrderRecord, StatusRecord
-from bank_adapters.simulator.partner_side import JsonState, PartnerSide
+from bank_adapters.simulator.partner_side import JsonState, Outbox, PartnerSide
 
 logger = logging.getLogger(__name__)
 
@@ -35,11 +37,24 @@ class UniformSimulator:
         self.side = side
         self.step = dt.timedelta(seconds=step_seconds)
         self.rng = rng or random.SystemRandom()
-        self.state = JsonState(side.state_dir / "state.json", {"orders": {}})
+        self._load_state()
+
+    def _load_state(self) -> None:
+        self.state = JsonState(self.side.state_dir / "state.json", {"orders": {}, "outbox": []})
+        self.outbox = Outbox(self.state, self.side)
 
     def tick(self, now: dt.datetime) -> list[str]:
-        """Take new ORDER files, then move due orders on; returns the names written."""
+        """Write what an earlier tick could not, take new ORDER files, then move due orders
+        on; returns the names written."""
+        try:
+            return self._tick(now)
+        except BaseException:
+            self._load_state()  # the saved state is the truth; forget this tick's changes
+            raise
+
+    def _tick(self, now: dt.datetime) -> list[str]:
         now = now.astimezone(SHANGHAI).replace(microsecond=0)
+        written = [name for name, _ in self.outbox.flush()]
         orders = self.state.data["orders"]
         for parsed in self.side.new_files("ORDER"):
             name = str(parsed)
@@ -88,13 +103,14 @@ class UniformSimulator:
             order["step"] += 1
             order["next_at"] = (now + self.step).isoformat()
         if not statuses:
-            return []
-        out = self.side.send("STATUS", statuses, now=now)
+            return written
+        self.outbox.add("STATUS", statuses, now=now)
         self.state.save()
+        out = [name for name, _ in self.outbox.flush()]
         logger.info(
             "UNF: %d statuses (%s) → %s",
             len(statuses),
             ", ".join(sorted({s.status for s in statuses})),
-            out,
+            ", ".join(out),
         )
-        return [out]
+        return written + out

@@ -254,6 +254,84 @@ def test_a_mailed_credit_card_has_a_tracking_number_and_no_collection(boc):
     assert re.fullmatch(r"SF[0-9]{12}", kinds[1][1])
 
 
+def _take_all(svc, root, names) -> list:
+    return [rec for n in names for rec in svc.take(root, n)[1]]
+
+
+def test_a_write_that_fails_goes_out_later_once_and_the_card_is_not_moved_twice(boc, pki):
+    root, svc = boc["root"], boc["service"]
+    svc.put(
+        root, "APPLY", [apply_record("VC0000000000010001")],
+        extra=photo_zip({"VC0000000000010001.jpg": PHOTO}),
+    )  # fmt: skip
+    bank = BankSimulator("BOC", boc["side"], step_seconds=0)
+    svc.take(root, bank.tick(NOW)[0])
+    kinds = [
+        e.event_type
+        for e in _take_all(
+            svc, root, bank.tick(minutes(1)) + bank.tick(minutes(2)) + bank.tick(minutes(3))
+        )
+    ]
+    assert kinds == ["PRODUCED", "AT_BRANCH", "COLLECTED"]
+
+    # The server's folder is gone while the card is activated (a real failed write).
+    (root / "from_partner").rename(root / "away")
+    with pytest.raises(OSError):
+        bank.tick(minutes(4))
+    (root / "away").rename(root / "from_partner")
+
+    # The same simulator writes the activation and its policy at the next tick (then, the
+    # steps being due at once here, the first purchase).
+    first = _take_all(svc, root, bank.tick(minutes(5)))
+    assert [getattr(r, "event_type", "POLICY") for r in first] == [
+        "ACTIVATED",
+        "POLICY",
+        "FIRST_SPEND",
+    ]
+    # After a restart nothing is activated or insured again: the card goes on.
+    side = PartnerSide(PartnerKeys.from_pki(pki, "BOC"), LocalFolder(root), boc["side"].state_dir)
+    bank = BankSimulator("BOC", side, step_seconds=0)
+    later = _take_all(svc, root, bank.tick(minutes(6)) + bank.tick(NOW + dt.timedelta(days=1)))
+    assert [getattr(r, "event_type", "POLICY") for r in later] == ["SPENDS"]
+
+
+def test_a_failed_write_then_a_restart_issues_the_decided_policy_number(boc, pki):
+    root, svc = boc["root"], boc["service"]
+    svc.put(
+        root, "APPLY", [apply_record("VC0000000000010001", product="C")],
+        extra=photo_zip({"VC0000000000010001.jpg": PHOTO}),
+    )  # fmt: skip
+    bank = BankSimulator("BOC", boc["side"], step_seconds=0)
+    svc.take(root, bank.tick(NOW)[0])
+    _take_all(svc, root, bank.tick(minutes(1)) + bank.tick(minutes(2)))  # PRODUCED, MAILED
+    (root / "from_partner").rename(root / "away")
+    with pytest.raises(OSError):
+        bank.tick(minutes(3))  # ACTIVATED and a policy decided, not written
+    (root / "away").rename(root / "from_partner")
+    decided = bank.state.data["outbox"]
+    [policy_entry] = [e for e in decided if e["type"] == "POLICY"]
+    side = PartnerSide(PartnerKeys.from_pki(pki, "BOC"), LocalFolder(root), boc["side"].state_dir)
+    restarted = BankSimulator("BOC", side, step_seconds=0)
+    recs = _take_all(svc, root, restarted.tick(minutes(4)))
+    policies = [r for r in recs if not hasattr(r, "event_type")]
+    assert [p.policy_no for p in policies] == [policy_entry["records"][0]["policy_no"]]
+    assert [r.event_type for r in recs if hasattr(r, "event_type")] == ["ACTIVATED", "FIRST_SPEND"]
+    assert restarted.state.data["outbox"] == []
+
+
+def test_an_application_sent_again_gets_the_same_card_not_a_second_one(boc):
+    root, svc = boc["root"], boc["service"]
+    photos = photo_zip({"VC0000000000010001.jpg": PHOTO})
+    svc.put(root, "APPLY", [apply_record("VC0000000000010001")], extra=photos)
+    bank = BankSimulator("BOC", boc["side"], step_seconds=60)
+    [first] = svc.take(root, bank.tick(NOW)[0])[1]
+    svc.put(root, "APPLY", [apply_record("VC0000000000010001")], seq=2, extra=photos)
+    [again] = svc.take(root, bank.tick(minutes(1))[0])[1]
+    assert (again.card_ref, again.masked_pan) == (first.card_ref, first.masked_pan)
+    assert again.expected_ready_date == first.expected_ready_date
+    assert list(bank.state.data["cards"]) == [first.card_ref]
+
+
 def test_the_file_seq_goes_on_per_type_and_date_and_skips_names_on_the_server(boc):
     side, root = boc["side"], boc["root"]
     (root / "from_partner" / "done" / "BOC_EVENT_20261201_0001.txt.p7m").write_bytes(b"x")
@@ -316,6 +394,25 @@ def test_uniform_maker_produces_ships_and_delivers_or_returns(pki, tmp_path):
     assert ok[0][1] is None and ok[1][1] and ok[2][1] == ok[1][1]
     assert unf.tick(minutes(10)) == []
     assert "查无此人" not in (side.state_dir / "state.json").read_text(encoding="utf-8")
+
+
+def test_a_status_the_uniform_maker_could_not_write_goes_out_once_later(pki, tmp_path):
+    root = tmp_path / "sftp"
+    side = PartnerSide(PartnerKeys.from_pki(pki, "UNF"), LocalFolder(root), tmp_path / "state")
+    svc = Service(pki, "UNF")
+    svc.put(root, "ORDER", [order("U20261201000001", "广东省广州市天河区体育西路103号")])
+    unf = UniformSimulator(side, step_seconds=60)
+    (root / "from_partner").rename(root / "away")
+    with pytest.raises(OSError):
+        unf.tick(NOW)  # PRODUCING decided, not written
+    (root / "away").rename(root / "from_partner")
+    statuses = [
+        r.status
+        for when in (NOW + dt.timedelta(seconds=30), minutes(1))
+        for n in unf.tick(when)
+        for r in svc.take(root, n)[1]
+    ]
+    assert statuses == ["PRODUCING", "SHIPPED"]
 
 
 # --------------------------------------------------------------------------- the paramiko server
