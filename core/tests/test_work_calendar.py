@@ -84,6 +84,9 @@ def test_a_make_up_working_day_counts():
 def test_editing_a_day_in_the_admin_moves_the_date_at_once(ops_client):
     row = load_2027((date(2027, 10, 4), HOLIDAY, "国庆节"))
     assert is_working_day(date(2027, 10, 4)) is False
+    listing = ops_client.get("/admin/core/workcalendaryear/").content.decode()
+    assert "国务院办公厅关于2027年部分节假日安排的通知" in listing and "调休上班天数" in listing
+    assert ops_client.get(f"/admin/core/workcalendaryear/{row.pk}/change/").status_code == 200
     day = row.days.get()
     data = admin_post([]) | {
         "days-TOTAL_FORMS": "1",
