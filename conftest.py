@@ -6,6 +6,17 @@ import pytest
 from rest_framework.test import APIClient
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Throttle counters live in the cache and outlive a test's transaction: each test
+    starts with none (axes' failed-login rows are database rows, rolled back as usual)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def api() -> APIClient:
     return APIClient()
