@@ -145,11 +145,18 @@ def test_the_public_qr_check_is_throttled_and_a_forged_forwarded_for_does_not_he
 
 
 def test_the_hotline_look_up_is_throttled_per_staff_user(client_for):
-    staff = client_for(hotline_user())
+    user = hotline_user()
+    staff = client_for(user)
     for _ in range(rate("hotline")):
         assert staff.post("/api/hotline/volunteers/lookup/", {}, format="json").status_code == 400
     assert_throttled(staff.post("/api/hotline/volunteers/lookup/", {}, format="json"))
     assert_throttled(staff.post("/api/card/hotline/progress/", {}, format="json"))
+    assert_throttled(staff.post("/api/hotline/coverage/", {}, format="json"))
+    page = Client()
+    page.force_login(user)
+    body = {"kind": "volunteer_no", "key": "440100000001", "incident_at": "2026-05-06 10:30"}
+    html = page.post("/staff/hotline/", body).content.decode()
+    assert "请求过于频繁" in html and "秒后再试" in html
     other = client_for(hotline_user())
     assert other.post("/api/hotline/volunteers/lookup/", {}, format="json").status_code == 400
 
