@@ -42,6 +42,17 @@ def _is_transactional(item) -> bool:
     return "transactional_db" in names or "live_server" in names
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Throttle counters live in the cache and outlive a test's transaction: each test
+    starts with none (axes' failed-login rows are database rows, rolled back as usual)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def api() -> APIClient:
     return APIClient()

@@ -34,6 +34,7 @@ import statistics
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,12 +51,12 @@ from django.contrib.auth.models import Group  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 from bank_adapters.testing_sshd import free_port  # noqa: E402
 from bench.generate import database_url, id_number_for  # noqa: E402
 from card_service.models import CardApplication  # noqa: E402
-from volunteers.models import Volunteer  # noqa: E402
+from volunteers.models import ApiToken, Volunteer  # noqa: E402
 from volunteers.roles import HOTLINE_GROUP  # noqa: E402
 
 P99_TARGET_MS = 50.0
@@ -67,12 +68,28 @@ HOTLINE_USER = "bench-hotline"
 # --- the requests each case sends ---------------------------------------------------------
 
 
+def issue_tokens(user_ids: list[int]) -> list[str]:
+    """A fresh API token for each user (only hashes are stored, so earlier keys are lost):
+    the users' earlier tokens are replaced."""
+    ApiToken.objects.filter(user_id__in=user_ids).delete()
+    keys = [secrets.token_hex(20) for _ in user_ids]
+    expires = timezone.now() + timedelta(days=1)
+    ApiToken.objects.bulk_create(
+        [
+            ApiToken(user_id=u, key_hash=ApiToken.hash_key(k), expires_at=expires)
+            for u, k in zip(user_ids, keys, strict=True)
+        ],
+        batch_size=1000,
+    )
+    return keys
+
+
 def prepare(seed: int, sample: int) -> dict[str, list[tuple[str, str, bytes | None, str]]]:
     """(method, path, body, token) lists per case, from generated rows."""
     rng = random.Random(seed)
     user, _ = get_user_model().objects.get_or_create(username=HOTLINE_USER)
     user.groups.add(Group.objects.get_or_create(name=HOTLINE_GROUP)[0])
-    hotline_token = Token.objects.get_or_create(user=user)[0].key
+    hotline_token = issue_tokens([user.pk])[0]
     bounds = Volunteer.objects.filter(user__username__startswith=f"bench{seed}-")
     lo = bounds.order_by("id").values_list("id", flat=True).first()
     hi = bounds.order_by("-id").values_list("id", flat=True).first()
@@ -93,11 +110,7 @@ def prepare(seed: int, sample: int) -> dict[str, list[tuple[str, str, bytes | No
             "volunteer__user_id", flat=True
         )[: max(sample // 5, 1)]
     )
-    have = dict(Token.objects.filter(user_id__in=holders).values_list("user_id", "key"))
-    Token.objects.bulk_create(
-        [Token(user_id=u, key=secrets.token_hex(20)) for u in holders if u not in have]
-    )
-    keys = list(Token.objects.filter(user_id__in=holders).values_list("key", flat=True))
+    keys = issue_tokens(holders)
     progress = [("GET", "/api/card/me/progress/", None, k) for k in keys]
     bare = [("GET", "/bench/bare/", None, "")]
     return {

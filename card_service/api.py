@@ -140,6 +140,7 @@ class QrVerifyApi(APIView):
     """Anyone may verify a scanned card QR: the public record, or 404 ``qr_invalid``."""
 
     permission_classes = [AllowAny]
+    throttle_scope = "qr"
 
     @extend_schema(
         responses={200: QrPublicRecordSerializer, 404: OpenApiResponse(description="qr_invalid")}
@@ -151,6 +152,8 @@ class QrVerifyApi(APIView):
 
 class HotlineCardProgressApi(APIView):
     """Hotline staff: a looked-up volunteer's card timeline; audited with the reason."""
+
+    throttle_scope = "hotline"
 
     @extend_schema(request=HotlineCardQuerySerializer, responses=HotlineCardProgressSerializer)
     def post(self, request):

@@ -521,12 +521,13 @@ INVALID_MESSAGES = {
 
 def qr_record(token: str) -> QrRecord:
     """Verify a scanned token (any letter case) and find its card and volunteer. A forged,
-    unknown or retired token is NotFound (``qr_invalid``). A cancelled or replaced card's
+    unknown or retired token is the same NotFound (``qr_invalid``, one message). A cancelled or replaced card's
     record comes back with ``valid`` False and the reason in words."""
     try:
         claim = qr.verify_payload((token or "").strip().upper())
     except qr.InvalidQr as exc:
-        raise NotFound(exc.message, code=exc.code, extra={}) from exc
+        # One answer for forged, malformed, retired-key and unknown tokens: no hints.
+        raise NotFound(qr.InvalidQr.default_message, code=qr.InvalidQr.code) from exc
     app = (
         CardApplication.objects.select_related("volunteer")
         .filter(volunteer__volunteer_no=claim.volunteer_no, card_serial=claim.card_serial)

@@ -22,6 +22,7 @@ from card_service.api import submit_kwargs
 from card_service.models import CardApplication
 from card_service.rules import age_on
 from core.errors import NotFound, PermissionDenied, ServiceError
+from core.throttling import page_throttle_wait, throttled_message
 from volunteers.models import Volunteer
 from volunteers.roles import is_operations
 from volunteers.services import GUANGDONG_CITY_CODES
@@ -237,10 +238,19 @@ def ecard_photo(request: HttpRequest) -> HttpResponse:
 def qr_page(request: HttpRequest, token: str) -> HttpResponse:
     """The public page a card QR opens; admins of the volunteer's organisations also get the
     check-in and check-out buttons for today's activities."""
+    if wait := page_throttle_wait(request, "qr"):
+        response = render(
+            request,
+            "card_service/qr_invalid.html",
+            {"throttled": throttled_message(wait)},
+            status=429,
+        )
+        response["Retry-After"] = str(wait)
+        return response
     try:
         record = selectors.qr_record(token)
-    except NotFound as exc:
-        return render(request, "card_service/qr_invalid.html", {"message": exc.message}, status=404)
+    except NotFound:
+        return render(request, "card_service/qr_invalid.html", status=404)
     if request.method == "POST":
         try:
             services.card_qr_attendance(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -44,5 +45,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         if isinstance(exc, cls):
             code, message = pair
             break
-    response.data = {"code": code, "message": message, "extra": {}}
+    extra: dict[str, Any] = {}
+    if not type(exc).__module__.startswith("rest_framework"):
+        # The project's own DRF exceptions (e.g. an expired API token) carry a stable code
+        # and a Chinese message of their own.
+        code, message = exc.default_code, str(exc.detail)
+    if isinstance(exc, drf_exceptions.Throttled) and exc.wait is not None:
+        wait = max(1, math.ceil(exc.wait))
+        message = f"请求过于频繁，请 {wait} 秒后再试"
+        extra = {"wait_seconds": wait}
+    response.data = {"code": code, "message": message, "extra": extra}
     return response

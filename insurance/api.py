@@ -16,6 +16,8 @@ class HotlineCoverageApi(APIView):
     """Hotline staff: was this person covered by the accident insurance at a moment? Look up
     by ID number, volunteer number or card reference; every look-up is audited."""
 
+    throttle_scope = "hotline"
+
     @extend_schema(request=HotlineCoverageQuerySerializer, responses=HotlineCoverageSerializer)
     def post(self, request):
         if not is_hotline(request.user):

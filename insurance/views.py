@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from card_service.rules import BANKS
 from core.errors import ServiceError
+from core.throttling import page_throttle_wait, throttled_message
 from insurance import selectors
 from insurance.models import CoverageYear
 from volunteers.roles import is_hotline, is_operations
@@ -45,7 +46,9 @@ def hotline_page(request: HttpRequest) -> HttpResponse:
         kind = form.get("kind", "id_number")
         key = form.get("key", "").strip()
         incident = _parse_incident(form.get("incident_at", ""))
-        if kind not in dict(LOOKUP_KINDS) or not key:
+        if wait := page_throttle_wait(request, "hotline"):
+            context["error"] = throttled_message(wait)
+        elif kind not in dict(LOOKUP_KINDS) or not key:
             context["error"] = "请选择查询方式并输入证件号码、志愿者编号或卡片参考号"
         elif incident is None:
             context["error"] = "请输入事发时间，如 2026-05-06 10:30"

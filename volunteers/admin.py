@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from volunteers.models import Membership, Organisation, OrganisationAdmin, Volunteer
+from volunteers.models import ApiToken, Membership, Organisation, OrganisationAdmin, Volunteer
 
 
 @admin.register(Organisation)
@@ -69,3 +69,19 @@ class MembershipAdmin(admin.ModelAdmin):
     list_display = ["volunteer", "organisation", "status", "applied_at", "decided_at"]
     list_filter = ["status"]
     raw_id_fields = ["volunteer", "organisation", "decided_by"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens can be looked at and revoked (deleted) here, never made: the key exists only in
+    the answer of POST /api/auth/token/."""
+
+    list_display = ["user", "created", "expires_at"]
+    search_fields = ["user__username"]
+    readonly_fields = ["user", "key_hash", "created", "expires_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import authenticate
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -10,10 +11,13 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.errors import NotFound
+from core.errors import NotFound, ValidationFailed
 from volunteers import selectors, services
+from volunteers.lockout import LoginLocked, lockout_message
 from volunteers.models import Organisation
 from volunteers.serializers import (
+    ApiTokenInputSerializer,
+    ApiTokenSerializer,
     DecisionSerializer,
     HotlineLookupSerializer,
     MembershipApplySerializer,
@@ -21,21 +25,65 @@ from volunteers.serializers import (
     OrganisationSerializer,
     ProfileUpdateSerializer,
     ReasonSerializer,
+    RegisterAcceptedSerializer,
     RegisterInputSerializer,
     VolunteerBriefSerializer,
     VolunteerSerializer,
 )
 
+REGISTER_ACCEPTED = (
+    "注册申请已受理。我们已向该证件号码登记的手机号码发送短信，请按短信提示操作；"
+    "新注册的志愿者可使用刚设置的用户名和密码登录。"
+)
+
 
 class RegisterApi(APIView):
-    permission_classes = [AllowAny]
+    """Self-registration. Whether an ID number is already registered is never told here:
+    a new registration and an ID number that already has an account get the same answer,
+    202 with the same message; in the second case nothing is created and the existing
+    account's owner is told (in-site and SMS) that someone tried to register with their ID.
+    A taken username is said (usernames are public handles), as is every other input error."""
 
-    @extend_schema(request=RegisterInputSerializer, responses={201: VolunteerSerializer})
+    permission_classes = [AllowAny]
+    throttle_scope = "register"
+
+    @extend_schema(
+        request=RegisterInputSerializer,
+        responses={202: RegisterAcceptedSerializer},
+        description=(
+            "自助注册。无论证件号码是否已注册，均返回相同的 202 应答（不泄露他人是否已注册）："
+            "证件号码已注册时不创建任何账号，并通过站内信和短信通知原账号持有人。"
+            "用户名已被使用（409 username_taken）及其他输入错误（400）会如实返回。"
+        ),
+    )
     def post(self, request):
         data = RegisterInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        volunteer = services.volunteer_register(**data.validated_data)
-        return Response(VolunteerSerializer(volunteer).data, status=status.HTTP_201_CREATED)
+        services.volunteer_sign_up(**data.validated_data)
+        return Response({"message": REGISTER_ACCEPTED}, status=status.HTTP_202_ACCEPTED)
+
+
+class ApiTokenObtainApi(APIView):
+    """Exchange a username and password for an API token (shown once; it expires after
+    ``API_TOKEN_TTL_DAYS``). Failed attempts count towards the login lock-out (django-axes)."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_scope = "token"
+
+    @extend_schema(request=ApiTokenInputSerializer, responses={200: ApiTokenSerializer})
+    def post(self, request):
+        data = ApiTokenInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        # The Django request, so django-axes counts the failure and flags a lock-out on it.
+        django_request = request._request
+        user = authenticate(django_request, **data.validated_data)
+        if user is None:
+            if getattr(django_request, "axes_locked_out", False):
+                raise LoginLocked(lockout_message())
+            raise ValidationFailed("用户名或密码不正确", code="invalid_credentials")
+        token, key = services.api_token_issue(user=user)
+        return Response(ApiTokenSerializer({"token": key, "expires_at": token.expires_at}).data)
 
 
 class MeApi(APIView):
@@ -157,6 +205,8 @@ class VolunteerVerifyApi(APIView):
 
 
 class HotlineVolunteerLookupApi(APIView):
+    throttle_scope = "hotline"
+
     @extend_schema(request=HotlineLookupSerializer, responses=VolunteerBriefSerializer)
     def post(self, request):
         data = HotlineLookupSerializer(data=request.data)

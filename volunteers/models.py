@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.fields import EncryptedTextField
@@ -179,3 +182,27 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.volunteer_id} → {self.organisation_id} ({self.status})"
+
+
+class ApiToken(models.Model):
+    """An API token (``Authorization: Token <key>``). Only the SHA-256 of the key is stored:
+    the key is shown once, when it is issued, and a token expires (``API_TOKEN_TTL_DAYS``)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    key_hash = models.CharField(_("令牌摘要 (SHA-256)"), max_length=64, unique=True)
+    created = models.DateTimeField(_("签发时间"), default=timezone.now)
+    expires_at = models.DateTimeField(_("过期时间"), db_index=True)
+
+    class Meta:
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.key_hash[:8]}… → {self.expires_at:%Y-%m-%d}"
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()

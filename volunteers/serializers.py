@@ -68,7 +68,8 @@ class VolunteerBriefSerializer(serializers.Serializer):
 
 class RegisterInputSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
-    password = serializers.CharField(min_length=8, write_only=True)
+    # Strength is checked by AUTH_PASSWORD_VALIDATORS in the service (messages in Chinese).
+    password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
     name = serializers.CharField(max_length=60)
     id_type = serializers.CharField(max_length=2)
     id_number = serializers.CharField(max_length=40)
@@ -83,6 +84,20 @@ class RegisterInputSerializer(serializers.Serializer):
     nationality = serializers.CharField(max_length=3, required=False, allow_blank=True)
     surname_pinyin = serializers.CharField(max_length=40, required=False, allow_blank=True)
     given_pinyin = serializers.CharField(max_length=60, required=False, allow_blank=True)
+
+
+class RegisterAcceptedSerializer(serializers.Serializer):
+    message = serializers.CharField(read_only=True)
+
+
+class ApiTokenInputSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
+
+
+class ApiTokenSerializer(serializers.Serializer):
+    token = serializers.CharField(read_only=True, help_text="仅此一次显示；服务只保存其 SHA-256")
+    expires_at = serializers.DateTimeField(read_only=True)
 
 
 class ProfileUpdateSerializer(serializers.Serializer):

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Callable
 from typing import Any
 
-from django.contrib.auth import get_user_model
+from django.conf import settings
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -18,6 +22,7 @@ from core.services import audit_log_write
 from volunteers import identity
 from volunteers.models import (
     MAX_MEMBERSHIPS,
+    ApiToken,
     Membership,
     Organisation,
     OrganisationAdmin,
@@ -100,6 +105,14 @@ def user_administers(user: Any, organisation: Organisation) -> bool:
 
 
 # --- registration --------------------------------------------------------------------------
+
+
+class IdNumberTaken(Conflict):
+    """The ID number already has an account. Only for callers that may know it (staff
+    tools, the demo): the public sign-up never tells (volunteer_sign_up)."""
+
+    code = "id_registered"
+    default_message = "该证件号码已注册，请直接登录"
 
 
 def _validated_identity(
@@ -218,15 +231,30 @@ def volunteer_register(
     given = identity.validate_pinyin(
         given_pinyin or suggested[1] or " ".join(ident["name"].split(" ")[1:]) or surname, 30
     )
-    index = id_number_index(id_type, ident["id_number"])
-    if Volunteer.objects.filter(id_number_index=index).exists():
-        raise Conflict(
-            "该证件号码已注册，请直接登录", code="id_registered", extra={"field": "id_number"}
-        )
     User = get_user_model()
+    try:
+        User._meta.get_field(User.USERNAME_FIELD).run_validators(username)
+    except DjangoValidationError as exc:
+        raise ValidationFailed(
+            "用户名只能包含字母、数字和 @/./+/-/_，最多150个字符",
+            code="username_invalid",
+            extra={"field": "username"},
+        ) from exc
+    password_check(password=password, user=User(username=username))
+    # Usernames are public handles and may be said to be taken; whether an ID number is
+    # registered is only ever told to its owner (see volunteer_sign_up).
     if User.objects.filter(username=username).exists():
         raise Conflict("用户名已被使用", code="username_taken", extra={"field": "username"})
-    user = User.objects.create_user(username=username, password=password)
+    index = id_number_index(id_type, ident["id_number"])
+    if Volunteer.objects.filter(id_number_index=index).exists():
+        raise IdNumberTaken(extra={"field": "id_number"})
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(username=username, password=password)
+    except IntegrityError as exc:  # a concurrent registration of the same username
+        raise Conflict(
+            "用户名已被使用", code="username_taken", extra={"field": "username"}
+        ) from exc
     result = get_backend().verify(id_type=id_type, id_number=ident["id_number"], name=ident["name"])
     try:
         volunteer = Volunteer.objects.create(
@@ -251,7 +279,7 @@ def volunteer_register(
             verified_at=timezone.now() if result.status == "verified" else None,
         )
     except IntegrityError as exc:  # a concurrent registration of the same ID
-        raise Conflict("该证件号码已注册，请直接登录", code="id_registered") from exc
+        raise IdNumberTaken() from exc
     volunteer.volunteer_no = _volunteer_number(volunteer)
     volunteer.save(update_fields=["volunteer_no"])
     for org in orgs:
@@ -261,6 +289,47 @@ def volunteer_register(
         actor=user,
         target=volunteer,
         data={"id_type": id_type, "id_number": mask_id_number(ident["id_number"])},
+    )
+    return volunteer
+
+
+SIGN_UP_WELCOME = (
+    "欢迎注册广东志愿者！您的志愿者编号为 {volunteer_no}，请使用注册时设置的用户名和密码登录。"
+)
+SIGN_UP_ID_TAKEN = (
+    "有人于 {when} 尝试使用您的证件号码（{id_number}）注册新的志愿者账号，未创建任何账号。"
+    "如是您本人，请直接使用原账号登录（忘记密码可找回）；如非本人操作，请留意个人信息安全。"
+)
+
+
+@transaction.atomic
+def volunteer_sign_up(**fields: Any) -> Volunteer | None:
+    """Public self-registration, as ``volunteer_register`` but never telling the caller
+    whether an ID number is registered: when it is, nothing is created, the existing
+    account's owner is told through the notifier (site and SMS) and None is returned."""
+    try:
+        volunteer = volunteer_register(**fields)
+    except IdNumberTaken:
+        index = id_number_index(
+            fields["id_type"], identity.validate_id_number(fields["id_type"], fields["id_number"])
+        )
+        owner = Volunteer.objects.select_related("user").filter(id_number_index=index).first()
+        # Hash the password all the same, so the answer takes as long as a real registration.
+        make_password(fields["password"])
+        if owner is not None:
+            when = timezone.localtime().strftime("%Y-%m-%d %H:%M")
+            text = SIGN_UP_ID_TAKEN.format(when=when, id_number=owner.id_number_masked)
+            notify(user=owner.user, text=text, channels=("site", "sms"))
+            audit_log_write(
+                action="volunteer_sign_up_id_taken",
+                target=owner,
+                data={"id_type": owner.id_type, "id_number": owner.id_number_masked},
+            )
+        return None
+    notify(
+        user=volunteer.user,
+        text=SIGN_UP_WELCOME.format(volunteer_no=volunteer.volunteer_no),
+        channels=("site", "sms"),
     )
     return volunteer
 
@@ -441,3 +510,42 @@ def membership_remove(*, membership_id: int, actor: Any, reason: str = "") -> Me
     if not is_self:
         notify(user=m.volunteer.user, text=f"您已被移出「{m.organisation.name}」")
     return m
+
+
+# --- passwords and API tokens ------------------------------------------------------------------
+
+
+def password_check(*, password: str, user: Any) -> None:
+    """Apply ``AUTH_PASSWORD_VALIDATORS`` to a password about to be set for ``user``; a weak
+    one is refused with the validators' messages (Chinese under zh-hans)."""
+    try:
+        password_validation.validate_password(password, user=user)
+    except DjangoValidationError as exc:
+        messages = [str(m) for m in exc.messages]
+        raise ValidationFailed(
+            "密码不符合要求：" + "".join(messages),
+            code="password_weak",
+            extra={"field": "password", "reasons": messages},
+        ) from None
+
+
+@transaction.atomic
+def api_token_issue(*, user: Any) -> tuple[ApiToken, str]:
+    """Issue an API token to ``user``: returns the row and the key, which is shown this once
+    (only its SHA-256 is stored). The user's expired tokens are removed."""
+    now = timezone.now()
+    ApiToken.objects.filter(user=user, expires_at__lte=now).delete()
+    key = secrets.token_hex(20)
+    token = ApiToken.objects.create(
+        user=user,
+        key_hash=ApiToken.hash_key(key),
+        created=now,
+        expires_at=now + dt.timedelta(days=settings.API_TOKEN_TTL_DAYS),
+    )
+    audit_log_write(
+        action="api_token_issue",
+        actor=user,
+        target=token,
+        data={"expires_at": token.expires_at.isoformat()},
+    )
+    return token, key

@@ -1,10 +1,9 @@
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 
 from volunteers import api
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", api.ApiTokenObtainApi.as_view(), name="api-token"),
     path("register/", api.RegisterApi.as_view(), name="register"),
     path("me/", api.MeApi.as_view(), name="me"),
     path("me/memberships/", api.MyMembershipsApi.as_view(), name="my-memberships"),

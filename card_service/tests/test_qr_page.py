@@ -183,3 +183,29 @@ def test_service_hours_and_star_level_come_from_activities(card, today_activity)
     assert "★★（2星）" in html
     ecard = as_user(card["volunteer"].user).get("/me/card/ecard/").content.decode()
     assert "★★" in ecard
+
+
+def test_retired_forged_and_unknown_tokens_get_one_and_the_same_answer(card, settings):
+    """The public QR check tells nothing about why a token fails: a retired key, a forged
+    signature, a card that does not exist and garbage all get the same page and JSON."""
+    from card_service import qr
+
+    token = token_of(card["app"])
+    unknown = qr.make_payload(volunteer_no="440199999999", card_serial=1).rpartition("/")[2]
+    forged = token[:-1] + ("A" if token[-1] != "A" else "B")
+    kid = qr.verify_payload(card["app"].qr_payload).key_id
+    new_kid = "Z" if kid != "Z" else "Y"
+    settings.QR_SIGNING_KEYS = f"{new_kid}:{'A' * 43}=,{settings.QR_SIGNING_KEYS}"
+    settings.QR_RETIRED_KEY_IDS = [kid]  # the card's own key is retired
+
+    pages = {bad: Client().get(f"/q/{bad}/") for bad in (token, unknown, forged, "NOTATOKEN")}
+    apis = {bad: Client().get(f"/api/card/qr/{bad}/") for bad in pages}
+
+    assert {r.status_code for r in pages.values()} == {404}
+    # the same page but for the link back after logging in, which names the path asked for
+    assert len({r.content.decode().replace(bad, "T") for bad, r in pages.items()}) == 1
+    assert "二维码无效" in pages[token].content.decode()
+    assert "停用" not in pages[token].content.decode()
+    assert {r.status_code for r in apis.values()} == {404}
+    assert len({r.content for r in apis.values()}) == 1
+    assert apis[token].json()["code"] == "qr_invalid" and apis[token].json()["extra"] == {}
