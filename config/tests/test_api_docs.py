@@ -33,4 +33,3 @@ def test_the_docs_page_loads_only_same_origin_assets_and_each_answers():
     assert script["Content-Type"].startswith("application/javascript")
     assert "/api/schema/" in script.content.decode()
     assert "<script>" not in html
-
