@@ -39,13 +39,17 @@ from pathlib import Path
 WORK = Path(tempfile.mkdtemp(prefix="outbound-bench-"))
 os.environ["MEDIA_ROOT"] = str(WORK / "media")
 os.environ["CARD_PARTNERS_FILE"] = str(WORK / "partners.toml")
-os.environ.setdefault("DEBUG", "0")  # DEBUG keeps every query's SQL in memory
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 import django  # noqa: E402
 
 django.setup()
+from django.conf import settings  # noqa: E402
+
+# DEBUG off after set-up, not in the environment: DEBUG=false at load demands production
+# secrets, and these benchmarks run on the development keys.
+settings.DEBUG = False  # DEBUG keeps every query's SQL in memory
 
 import psycopg  # noqa: E402
 from PIL import Image  # noqa: E402

@@ -40,7 +40,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings_bench"
-os.environ.setdefault("DEBUG", "0")
 
 import django  # noqa: E402
 
@@ -192,7 +191,6 @@ def start_gunicorn(port: int, workers: int, threads: int, conn_max_age: int) -> 
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.settings_bench",
-        "DEBUG": "0",
         "DATABASE_URL": database_url(),
         # config.settings keeps PostgreSQL connections this long (and health-checks them).
         "DB_CONN_MAX_AGE": str(conn_max_age),

@@ -4,11 +4,11 @@ filesystem transport, demo keys under var/keys/."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from pathlib import Path
 
 import environ
+
+from config import keys as _keys
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
@@ -18,7 +18,9 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False) if (BASE_DIR / ".env").exists() else None
 
 DEBUG = env.bool("DEBUG", default=True)
-SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-secret-key-change-me-in-production")
+# The four secrets have public development defaults (config/keys.py); with DEBUG=false the
+# security section below refuses to start unless each is set to a real value.
+SECRET_KEY = env.str("SECRET_KEY", default=_keys.DEV_SECRET_KEY)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Where people reach the site (activity QR links); by default the local port (``PORT``, as
@@ -106,19 +108,14 @@ LOGIN_REDIRECT_URL = "/me/"
 # FIELD_ENCRYPTION_KEYS: "kid:base64key,kid2:base64key" (32-byte AES-256-GCM keys). The
 # first one encrypts; all decrypt, so keys rotate without re-encrypting at once.
 # BLIND_INDEX_KEY: the HMAC key of the look-up hashes; it never rotates silently.
-
-
-def _dev_key(label: str) -> str:
-    return base64.b64encode(hashlib.sha256(f"{SECRET_KEY}:{label}".encode()).digest()).decode()
-
-
-FIELD_ENCRYPTION_KEYS = env.str("FIELD_ENCRYPTION_KEYS", default=f"dev1:{_dev_key('field')}")
-BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY", default=_dev_key("blind-index"))
+# Neither is derived from SECRET_KEY: rotating the secret leaves every record readable.
+FIELD_ENCRYPTION_KEYS = env.str("FIELD_ENCRYPTION_KEYS", default=_keys.DEV_FIELD_ENCRYPTION_KEYS)
+BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY", default=_keys.DEV_BLIND_INDEX_KEY)
 
 # --- Personal QR ---------------------------------------------------------------------------
 # QR_SIGNING_KEYS: "kid:base64key,..." — kid is one character [0-9A-Z]; the first signs.
 # QR_RETIRED_KEY_IDS: key ids that no longer verify.
-QR_SIGNING_KEYS = env.str("QR_SIGNING_KEYS", default=f"1:{_dev_key('qr-1')}")
+QR_SIGNING_KEYS = env.str("QR_SIGNING_KEYS", default=_keys.DEV_QR_SIGNING_KEYS)
 QR_RETIRED_KEY_IDS = env.list("QR_RETIRED_KEY_IDS", default=[])
 QR_BASE_URL = env.str("QR_BASE_URL", default="HTTPS://V.GDZYZ.CN/Q/")
 
@@ -288,6 +285,70 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
 
+# === Security (issue 14) ====================================================================
+# One place for what makes a production start safe: the secrets guard, HTTPS and cookies,
+# the Content-Security-Policy, static files under gunicorn and the offline API docs.
+# `python manage.py check --deploy` is clean with DEBUG=false and the secrets set.
+
+# No insecure start: each secret set, none a development value, none derived (config/keys.py).
 if not DEBUG:
-    SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
-    CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
+    _keys.check_production({name: env.str(name, default="") for name in _keys.DEV_DEFAULTS})
+
+# HTTPS. Defaults are on in production; a TLS-terminating proxy in front sets
+# X-Forwarded-Proto and SECURE_PROXY_SSL_HEADER=true tells Django to trust it.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp), in development too so a violation shows at once.
+# Nothing inline: no <script> without src, no <style>, no style="" or on*="" attributes;
+# a template links its own files from static/ in {% block head %}. data: images are for the
+# icons inside Swagger UI's stylesheet.
+MIDDLEWARE.append("csp.middleware.CSPMiddleware")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Static files served by the app itself (WhiteNoise), so pages render under gunicorn; in
+# production with hashed names (collectstatic first), long-cached.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+# In development (and tests) straight from the apps' static/ folders, no collectstatic.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# API docs offline: Swagger UI and Redoc from the pinned drf-spectacular-sidecar package,
+# served as our own static files (no CDN).
+INSTALLED_APPS.append("drf_spectacular_sidecar")
+SPECTACULAR_SETTINGS.update(
+    {"SWAGGER_UI_DIST": "SIDECAR", "SWAGGER_UI_FAVICON_HREF": "SIDECAR", "REDOC_DIST": "SIDECAR"}
+)

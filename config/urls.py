@@ -1,11 +1,18 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # Split view: Swagger UI's start-up script comes from ?script, not inline (CSP).
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="schema", template_name="api_docs/swagger_ui.html"
+        ),
+        name="api-docs",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/activities/", include("activities.urls")),
     path("activities/", include("activities.page_urls")),
