@@ -620,3 +620,30 @@ def test_a_result_and_the_first_event_in_one_pickup_apply_in_order(env):
     assert len(report.applied) == 2 and not report.refused
     app.refresh_from_db()
     assert app.status == CardStatus.PRODUCED
+
+
+def test_an_unreadable_certificate_is_our_error_and_the_file_waits_for_the_fix(
+    env, settings, tmp_path
+):
+    """A partner certificate path that cannot be read says nothing about the file: the
+    receive stops with the configuration error, the file stays received (no quarantine,
+    no alert about the file) and the next receive after the fix applies it."""
+    app = sent_app(env)
+    name = Bank(env).put("RESULT", [accepted(app)])
+    toml = Path(settings.CARD_PARTNERS_FILE)
+    good = toml.read_text()
+    sign_cert = str(env["pki"].partners["BOC"].sign_cert_path)
+    assert good.count(sign_cert) == 1
+    toml.write_text(good.replace(sign_cert, str(tmp_path / "missing.pem")))
+    os.utime(toml, (time.time() + 2, time.time() + 2))
+    with pytest.raises(envelope.EnvelopeError) as caught:
+        exchange.receive("BOC")
+    assert caught.value.code == "envelope_config"
+    assert PartnerFile.objects.get(name=name).state == "received"
+    assert not Alert.objects.exists()
+    assert (env["root"] / "from_partner" / name).exists()
+    toml.write_text(good)
+    os.utime(toml, (time.time() + 4, time.time() + 4))
+    assert exchange.receive("BOC").applied == [name]
+    app.refresh_from_db()
+    assert app.status == CardStatus.ACCEPTED
