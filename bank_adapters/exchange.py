@@ -462,6 +462,7 @@ def _scratch(cfg: partners.ServiceConfig) -> Iterator[Path]:
         os.close(fd)
     folder = Path(lock_path[: -len(_LOCK)])
     try:
+        shutil.rmtree(folder, ignore_errors=True)  # a dead run's, if the name comes again
         folder.mkdir()
         yield folder
     finally:
@@ -529,6 +530,11 @@ def process(pf: PartnerFile, src: Path) -> str:
                     raise FileFormatError(
                         f"不接收 {header.file_type} 类型的文件", file=pf.name, field="file_type"
                     )
+                if header.file_type == "RESULT":
+                    # Small by nature: decoded whole before anything applies, so that a full
+                    # card number anywhere in it is what refuses it (and its bytes are
+                    # dropped), even when an earlier record names an unknown application.
+                    records = iter(list(records))
                 with transaction.atomic():
                     n = _apply_records(
                         pf.partner, header.file_type, records, pf, expected=header.count

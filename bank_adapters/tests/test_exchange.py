@@ -647,3 +647,25 @@ def test_an_unreadable_certificate_is_our_error_and_the_file_waits_for_the_fix(
     assert exchange.receive("BOC").applied == [name]
     app.refresh_from_db()
     assert app.status == CardStatus.ACCEPTED
+
+
+def test_a_full_card_number_after_an_unknown_application_still_drops_the_bytes(env):
+    """The unknown application comes first: the file is still refused for the card number
+    (decoded whole before anything applies), so its bytes are not kept."""
+    import dataclasses
+
+    app = sent_app(env)
+    bank = Bank(env)
+    unknown = dataclasses.replace(
+        accepted(app, ref="CARDREF0002", pan="622222******5678"),
+        application_no=app.application_no[:-4] + "9999",
+    )
+    plain = _result_plain([unknown, accepted(app)]).replace(
+        b"621661******1234", b"6216610200001234"
+    )
+    name = bank.put("RESULT", [], raw=bank.seal(plain))
+    assert exchange.receive("BOC").refused == [name]
+    pf = PartnerFile.objects.get(name=name)
+    assert pf.content_dropped_at is not None and pf.stored_path == ""
+    assert Alert.objects.get().kind == "full_pan"
+    assert (env["root"] / "from_partner" / "done" / name).exists()
