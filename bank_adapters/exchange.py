@@ -9,19 +9,22 @@ Inbound: download to a local file, register the (name, SHA-256) pair, open the e
 streaming (decrypt, verify) into a plaintext temp file, then decode and apply the whole file
 in one transaction or nothing; big EVENT files on PostgreSQL are applied set-wise
 (``bulk_events``), with the same result. A name already applied with the same bytes is
-skipped; the same name with new bytes is quarantined. Refusals raise alerts.
+skipped; the same name with new bytes is quarantined, and so is a file whose envelope fails
+(forged or damaged); a file that opens but breaks the format is refused. Each raises an
+alert. A file refused for a full card number is not kept at all: its bytes are deleted and
+the partner's original is left in ``from_partner/done/``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import io
 import logging
 import os
 import shutil
 import tempfile
-import time
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -40,7 +43,7 @@ from bank_adapters.errors import FileFormatError
 from bank_adapters.models import Alert, AppliedBankEvent, Batch, PartnerFile, SeqCounter
 from bank_adapters.records import Header
 from bank_adapters.sftp import HostKeyMismatch, SftpError
-from core.errors import ServiceError
+from core.errors import Conflict, NotFound, ServiceError
 
 logger = logging.getLogger(__name__)
 
@@ -335,18 +338,59 @@ class ReceiveReport:
     quarantined: list[str] = field(default_factory=list)
 
 
-def _refuse(pf: PartnerFile, exc: Exception, kind: str = Alert.Kind.FILE_REFUSED) -> None:
+def _quarantine(pf: PartnerFile, exc: EnvelopeError) -> str:
+    """A file whose envelope failed (spec section 2: not for our key, bad signature or
+    digest, signer not configured or not valid at the signing time): quarantined whole,
+    with its own alert. Its sealed copy is kept, so that operations can retry it (e.g. once
+    the partner's new certificate is configured)."""
+    pf.state = PartnerFile.State.QUARANTINED
+    pf.error = exc.message[:4000]
+    pf.error_code = exc.code
+    pf.save(update_fields=["state", "error", "error_code", "updated_at"])
+    alert_raise(
+        kind=Alert.Kind.ENVELOPE_FAILED,
+        partner=pf.partner,
+        message=f"{pf.name} 未通过签名或加密校验，已整体隔离，未处理：{exc.message}",
+        file=pf,
+    )
+    return "quarantined"
+
+
+def _refuse(pf: PartnerFile, exc: Exception, kind: str = Alert.Kind.FILE_REFUSED) -> str:
+    """A file that opened and verified but breaks the format (spec section 3): refused
+    whole. One refused for its masked_pan may hold a full card number (section 4.2): its
+    bytes are deleted here and the row records that ("dropped")."""
     message = getattr(exc, "message", None) or str(exc)
     pf.state = PartnerFile.State.REFUSED
     pf.error = message[:4000]
-    pf.save(update_fields=["state", "error", "updated_at"])
-    if isinstance(exc, FileFormatError) and exc.field == "masked_pan":
+    pf.error_code = getattr(exc, "code", "") or type(exc).__name__
+    fields = ["state", "error", "error_code", "updated_at"]
+    full_pan = isinstance(exc, FileFormatError) and exc.field == "masked_pan"
+    if full_pan:
         kind = Alert.Kind.FULL_PAN
+        _drop_content(pf)
+        fields += ["stored_path", "content_dropped_at"]
     elif getattr(exc, "code", "") == "unknown_record":
         kind = Alert.Kind.UNKNOWN_RECORD
+    pf.save(update_fields=fields)
+    dropped = "；文件内容已从本服务删除（合作方在 from_partner/done/ 保留原件）" if full_pan else ""
     alert_raise(
-        kind=kind, partner=pf.partner, message=f"{pf.name} 整个文件未处理：{message}", file=pf
+        kind=kind,
+        partner=pf.partner,
+        message=f"{pf.name} 整个文件未处理：{message}{dropped}",
+        file=pf,
     )
+    return "dropped" if full_pan else "refused"
+
+
+def _drop_content(pf: PartnerFile) -> None:
+    """Delete the stored copy of a file that holds a full card number: the row keeps its
+    name, size, SHA-256 and partner. (Its decrypted copy lives only in the scratch folder,
+    which is removed when the file is done.)"""
+    if pf.stored_path:
+        Path(pf.stored_path).unlink(missing_ok=True)
+    pf.stored_path = ""
+    pf.content_dropped_at = timezone.now()
 
 
 def _apply_records(
@@ -392,58 +436,117 @@ def _event_applied(partner: str, event_id: str) -> bool:
     return spend_event_applied(bank=partner, event_id=event_id)
 
 
+_LOCK = ".lock"
+
+
 @contextmanager
 def _scratch(cfg: partners.ServiceConfig) -> Iterator[Path]:
     """A private folder under the storage dir for one file's temporary copies, removed after
-    (on the same file system as the stored copies, so a download is moved, not copied)."""
+    (on the same file system as the stored copies, so a download is moved, not copied).
+
+    Beside the folder ``NAME`` lies ``NAME.lock``, locked (``flock``) for as long as the
+    folder is in use: the lock dies with its process, so the next receive knows a crashed
+    run's folder (with a decrypted copy in it) from a live one (``_clear_crashed_scratch``).
+    """
     root = cfg.storage_dir / "tmp"
     root.mkdir(parents=True, exist_ok=True)
-    # A worker killed mid-file leaves its folder (with a decrypted copy): gone after a day.
-    stale = time.time() - 86_400
-    for old in root.iterdir():
-        if old.is_dir() and old.stat().st_mtime < stale:
-            shutil.rmtree(old, ignore_errors=True)
-    with tempfile.TemporaryDirectory(dir=root) as tmp:
-        yield Path(tmp)
+    while True:
+        fd, lock_path = tempfile.mkstemp(dir=root, prefix="scratch-", suffix=_LOCK)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            ours = os.stat(lock_path).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            ours = False
+        if ours:  # not removed by a cleanup between its creation and our lock
+            break
+        os.close(fd)
+    folder = Path(lock_path[: -len(_LOCK)])
+    try:
+        shutil.rmtree(folder, ignore_errors=True)  # a dead run's, if the name comes again
+        folder.mkdir()
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        Path(lock_path).unlink(missing_ok=True)
+        os.close(fd)
 
 
-def process(pf: PartnerFile, src: Path) -> bool:
+def _clear_crashed_scratch(cfg: partners.ServiceConfig) -> None:
+    """Remove every scratch folder whose lock is free: its receive died (a crash, a killed
+    worker) and left temporary copies, maybe decrypted. A live one is locked and kept."""
+    root = cfg.storage_dir / "tmp"
+    if not root.is_dir():
+        return
+    for entry in root.iterdir():
+        if entry.name.endswith(_LOCK):
+            lock, folder = entry, entry.with_name(entry.name[: -len(_LOCK)])
+        elif entry.is_dir():
+            lock, folder = entry.with_name(entry.name + _LOCK), entry
+        else:
+            continue
+        try:
+            fd = os.open(lock, os.O_RDWR)
+        except FileNotFoundError:  # a folder with no lock at all is nobody's
+            shutil.rmtree(folder, ignore_errors=True)
+            continue
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # in use by a live receive
+            shutil.rmtree(folder, ignore_errors=True)
+            lock.unlink(missing_ok=True)
+        finally:
+            os.close(fd)
+
+
+def process(pf: PartnerFile, src: Path) -> str:
     """Open, decode and apply one received file (the path of its sealed copy) in one
-    transaction; refuse it whole on any error. Returns True when applied.
+    transaction. Returns "applied"; "quarantined" when the envelope failed (nothing of it
+    is read); "refused" when it breaks the format, "dropped" when it was refused for a
+    full card number and its bytes deleted.
 
     The envelope is opened first, streaming, into a plaintext temp file: nothing is decoded
     before the signature verified. Then the records are decoded from that file as they are
-    applied, inside the transaction; a bad record rolls everything back."""
+    applied, inside the transaction; a bad record rolls everything back. Our own key and the
+    partner's certificates are loaded first: when they cannot be read, the error is ours,
+    not the file's, and it is raised with the file left received for the next run."""
     cfg = partners.load()
     pcfg = cfg.partner(pf.partner)
+    own_key = envelope.load_private_key(cfg.decryption_key)
+    own_cert = envelope.load_certificate(cfg.decryption_cert)
+    partner_certs = pcfg.certs()
     with _scratch(cfg) as tmp:
         try:
             opened = stream_envelope.open_envelope_file(
-                src,
-                tmp / "plain",
-                own_key=envelope.load_private_key(cfg.decryption_key),
-                own_cert=envelope.load_certificate(cfg.decryption_cert),
-                partner_certs=pcfg.certs(),
+                src, tmp / "plain", own_key=own_key, own_cert=own_cert, partner_certs=partner_certs
             )
+        except EnvelopeError as exc:
+            return _quarantine(pf, exc)
+        try:
             with open(opened.path, "rb", buffering=1 << 20) as fh:
                 header, records = codecs.decode_file(fh, filename=pf.name)
                 if header.file_type not in INBOUND_TYPES[pf.partner]:
                     raise FileFormatError(
                         f"不接收 {header.file_type} 类型的文件", file=pf.name, field="file_type"
                     )
+                if header.file_type == "RESULT":
+                    # Small by nature: decoded whole before anything applies, so that a full
+                    # card number anywhere in it is what refuses it (and its bytes are
+                    # dropped), even when an earlier record names an unknown application.
+                    records = iter(list(records))
                 with transaction.atomic():
                     n = _apply_records(
                         pf.partner, header.file_type, records, pf, expected=header.count
                     )
                     PartnerFile.objects.filter(pk=pf.pk).update(
                         state=PartnerFile.State.APPLIED, record_count=n,
-                        applied_at=timezone.now(), error="",
+                        applied_at=timezone.now(), error="", error_code="",
                     )  # fmt: skip
-        except (ServiceError, EnvelopeError, FileFormatError) as exc:
-            _refuse(pf, exc)
-            return False
+        except (ServiceError, FileFormatError) as exc:
+            return _refuse(pf, exc)
     pf.refresh_from_db()
-    return True
+    return "applied"
 
 
 def _keep(cfg: partners.ServiceConfig, direction: str, partner: str, name: str, data: Path) -> Path:
@@ -469,6 +572,8 @@ def _receive_one(
     if same is not None:
         if same.state == PartnerFile.State.APPLIED:
             return "already"
+        if same.content_dropped_at is not None:
+            return "dropped"  # its bytes must not stay here: left in done/ this time
         if same.state in (PartnerFile.State.REFUSED, PartnerFile.State.QUARANTINED):
             return "skipped"
         pf = same  # received earlier, interrupted before it was applied: apply it now
@@ -477,7 +582,7 @@ def _receive_one(
             partner=partner, direction=PartnerFile.Direction.IN, name=name,
             file_type=known.first().file_type, business_date=known.first().business_date,
             seq=known.first().seq, sha256=sha, size=size,
-            state=PartnerFile.State.QUARANTINED,
+            state=PartnerFile.State.QUARANTINED, error_code=PartnerFile.NAME_REUSED,
             stored_path=str(_keep(cfg, "quarantine", partner, f"{name}.{sha[:12]}", data)),
         )  # fmt: skip
         alert_raise(
@@ -505,10 +610,9 @@ def _receive_one(
             state=PartnerFile.State.RECEIVED, stored_path=str(stored),
         )  # fmt: skip
         if bad is not None:
-            _refuse(pf, bad)
-            return "refused"
+            return _refuse(pf, bad)
         data = stored
-    return "applied" if process(pf, data) else "refused"
+    return process(pf, data)
 
 
 _TYPE_ORDER = {"RESULT": 0, "EVENT": 1, "POLICY": 2, "STATUS": 3}
@@ -529,6 +633,7 @@ def receive(partner: str, *, progress: Callable[[int], None] | None = None) -> R
     cfg = partners.load()
     pcfg = cfg.partner(partner)
     report = ReceiveReport(partner)
+    _clear_crashed_scratch(cfg)
     try:
         with pcfg.sftp_client() as client:
             for remote in sorted(client.list_incoming(), key=_inbound_order):
@@ -545,6 +650,11 @@ def receive(partner: str, *, progress: Callable[[int], None] | None = None) -> R
                 elif outcome == "quarantined":
                     report.quarantined.append(remote.name)
                 elif outcome == "refused":
+                    report.refused.append(remote.name)
+                elif outcome == "dropped":
+                    # A full card number: we keep no copy, the partner keeps its original
+                    # in done/ (and we do not fetch it again on every run).
+                    client.mark_done(remote.name)
                     report.refused.append(remote.name)
                 else:
                     report.skipped.append(remote.name)
@@ -566,14 +676,36 @@ def receive_all() -> dict[str, ReceiveReport]:
     return reports
 
 
-def retry_refused(file_id: int) -> bool:
-    """Operations re-run a refused file (after the cause was fixed), from its stored copy."""
-    pf = PartnerFile.objects.get(pk=file_id, direction=PartnerFile.Direction.IN)
-    if pf.state != PartnerFile.State.REFUSED:
-        raise ServiceError("只能重新处理已拒收的文件", code="not_refused")
+def retry_file(file_id: int) -> str:
+    """Operations re-run an inbound file from its stored copy once the cause is fixed: a
+    refused file, or one quarantined because its envelope failed (e.g. after the partner's
+    new certificate was configured). Returns what ``process`` returns."""
+    pf = PartnerFile.objects.filter(pk=file_id, direction=PartnerFile.Direction.IN).first()
+    if pf is None:
+        raise NotFound("未找到该收到的文件", code="file_not_found")
+    if pf.content_dropped_at is not None:
+        raise Conflict(
+            "该文件含完整卡号，内容已删除，不能重新处理；请合作方更正后以新的序号重发",
+            code="file_content_dropped",
+        )
+    if pf.state == PartnerFile.State.QUARANTINED and pf.error_code == PartnerFile.NAME_REUSED:
+        raise Conflict(
+            "该文件与已收到的同名文件内容不同，不能重新处理；请与合作方核实后以新的序号重发",
+            code="file_name_reused",
+        )
+    if pf.state not in (PartnerFile.State.REFUSED, PartnerFile.State.QUARANTINED):
+        raise Conflict("只能重新处理已拒收或已隔离的文件", code="file_not_retryable")
+    _clear_crashed_scratch(partners.load())
+    previous = pf.state
     pf.state = PartnerFile.State.RECEIVED
     pf.save(update_fields=["state", "updated_at"])
-    return process(pf, Path(pf.stored_path))
+    try:
+        return process(pf, Path(pf.stored_path))
+    except BaseException:  # e.g. our own key unreadable: the file stays as it was
+        PartnerFile.objects.filter(pk=pf.pk, state=PartnerFile.State.RECEIVED).update(
+            state=previous
+        )
+        raise
 
 
 # --- the APPLY file and its PHOTO archive -------------------------------------------------

@@ -27,8 +27,14 @@ class PartnerFile(models.Model):
         DELIVERED = "delivered", _("已送达")  # out: on the partner's server, verified
         RECEIVED = "received", _("已下载，待处理")  # in: stored locally
         APPLIED = "applied", _("已处理")  # in: every record applied
-        REFUSED = "refused", _("已拒收")  # in: broke the spec or the envelope
-        QUARANTINED = "quarantined", _("已隔离")  # in: a known name with new bytes
+        # in: opened and verified, but broke the format (spec section 3): nothing applied
+        REFUSED = "refused", _("已拒收（格式不符）")
+        # in: the envelope failed (forged or damaged: spec section 2), or a known name came
+        # with new bytes (section 1); never opened further, nothing applied
+        QUARANTINED = "quarantined", _("已隔离（未通过校验）")
+
+    # Why an inbound file was quarantined or refused (``error_code``), beside the message.
+    NAME_REUSED = "name_reused"
 
     partner = models.CharField(_("合作方"), max_length=4, choices=Partner.choices)
     direction = models.CharField(_("方向"), max_length=3, choices=Direction.choices)
@@ -43,6 +49,12 @@ class PartnerFile(models.Model):
     stored_path = models.CharField(max_length=255, blank=True)
     attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
     error = models.TextField(_("错误"), blank=True)
+    # The stable code of the refusal (``envelope_*``, ``bank_file_invalid``, ...), or
+    # ``name_reused`` for a known name with new bytes.
+    error_code = models.CharField(_("错误代码"), max_length=40, blank=True)
+    # Set when the bytes were deleted (a full card number in them): the row keeps the name,
+    # size and SHA-256; the partner keeps its original in ``from_partner/done/``.
+    content_dropped_at = models.DateTimeField(_("内容删除时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     delivered_at = models.DateTimeField(_("送达时间"), null=True, blank=True)
@@ -134,8 +146,9 @@ class AppliedBankEvent(models.Model):
 
 class Alert(models.Model):
     class Kind(models.TextChoices):
-        FILE_REFUSED = "file_refused", _("文件被拒收")
-        QUARANTINED = "quarantined", _("文件已隔离")
+        FILE_REFUSED = "file_refused", _("文件被拒收（格式不符）")
+        ENVELOPE_FAILED = "envelope_failed", _("文件签名或加密校验失败")
+        QUARANTINED = "quarantined", _("同名文件内容不同，已隔离")
         HOST_KEY = "host_key", _("主机密钥不符")
         DELIVERY_FAILED = "delivery_failed", _("多次发送失败")
         FULL_PAN = "full_pan", _("收到完整卡号")

@@ -25,7 +25,8 @@ def next_cutoff(cutoff: dt.time, now: dt.datetime) -> dt.datetime:
 
 
 def exchange_status(*, now: dt.datetime) -> list[dict[str, Any]]:
-    """Per partner: last send and receive, pending and refused files, next cut-off, alerts."""
+    """Per partner: last send and receive, pending files, inbound files refused (format)
+    and quarantined (envelope, or known name with new bytes), next cut-off, open alerts."""
     try:
         cfg = partners.load()
         configured = {p.code: p for p in cfg.partners.values()}
@@ -35,12 +36,8 @@ def exchange_status(*, now: dt.datetime) -> list[dict[str, Any]]:
         last_send=Max("delivered_at", filter=Q(direction="out")),
         last_receive=Max("created_at", filter=Q(direction="in")),
         pending_out=Count("id", filter=Q(direction="out", state=PartnerFile.State.PREPARED)),
-        refused_in=Count(
-            "id",
-            filter=Q(
-                direction="in", state__in=[PartnerFile.State.REFUSED, PartnerFile.State.QUARANTINED]
-            ),
-        ),
+        refused_in=Count("id", filter=Q(direction="in", state=PartnerFile.State.REFUSED)),
+        quarantined_in=Count("id", filter=Q(direction="in", state=PartnerFile.State.QUARANTINED)),
     )
     by_partner = {row["partner"]: row for row in files}
     alerts = dict(
@@ -63,6 +60,7 @@ def exchange_status(*, now: dt.datetime) -> list[dict[str, Any]]:
                 "last_receive": f.get("last_receive"),
                 "pending_out": f.get("pending_out", 0),
                 "refused_in": f.get("refused_in", 0),
+                "quarantined_in": f.get("quarantined_in", 0),
                 "open_alerts": alerts.get(code, 0),
             }
         )

@@ -1,23 +1,29 @@
-"""Open a partner file's CMS envelope from a file, in constant memory.
+"""The one opener of a partner file's CMS envelope (spec section 2), in constant memory.
 
-``open_envelope_file(src, dest, ...)`` does what ``envelope.open_envelope`` does on bytes —
-decrypt with our key, verify the partner's signature — but reads ``src`` in pieces and
-writes the signed content to ``dest``, so a file of a million records never sits in memory:
+``open_stream(src, out, ...)`` decrypts with our key and verifies the partner's signature,
+reading ``src`` in pieces and writing the signed content to ``out``;
+``open_envelope_file(src, dest, ...)`` does it from a file to a file, and
+``envelope.open_envelope`` on bytes in memory is a thin wrapper of the same code. So a file
+of a million records never sits in memory, and every caller gets the same checks and the
+same refusals:
 
 1. The outer ``EnvelopedData`` is walked with a small DER/BER reader only as far as the
    ``RecipientInfos`` and the ``EncryptedContentInfo`` header; those small pieces are parsed
-   with asn1crypto. Our ``KeyTransRecipientInfo`` gives the content key (RSA PKCS#1 v1.5
-   key transport, ``cryptography``).
+   with asn1crypto. Our ``KeyTransRecipientInfo`` — the one whose issuer and serial number
+   are, byte for byte, the DER of our certificate's — gives the content key (RSA PKCS#1
+   v1.5 key transport, ``cryptography``).
 2. The ``encryptedContent`` (one primitive OCTET STRING in DER, or a chain of them in
    ``openssl cms -stream`` BER) is decrypted with AES-256-CBC in 1 MiB pieces.
 3. The decrypted stream is the DER of a ``SignedData``: walked the same way, its
-   ``eContent`` is hashed (SHA-256) while it is written to ``dest``; the small rest
-   (certificates, SignerInfo) is re-assembled into a ``SignedData`` without content and
-   checked by ``envelope.check_signer`` — the very code the bytes API uses.
+   ``eContent`` is hashed (SHA-256) while it is written out; the small rest (certificates,
+   SignerInfo) is re-assembled into a ``SignedData`` without content and checked by
+   ``check_signer``: content type, signed attributes, message digest, signature, the signer
+   pinned (by the exact DER of its identifier) to the partner's configured certificates,
+   and valid at a signing time that is not in the future.
 
-Refusals are the same ``EnvelopeError`` codes as ``envelope.open_envelope`` gives for the
-same file (the test suite runs every envelope test through both). ``dest`` is removed on
-any refusal; the caller applies nothing from it before this function returned.
+Every refusal is one ``EnvelopeError`` with a stable ``code``; the caller quarantines the
+whole file. Messages never carry file content. ``dest`` is removed on any refusal; the
+caller applies nothing from it before this function returned.
 """
 
 from __future__ import annotations
@@ -34,21 +40,24 @@ from asn1crypto import cms as asn1_cms
 from asn1crypto import core as asn1_core
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives import padding as sym_padding
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from django.utils.translation import gettext as _
 
-from bank_adapters.envelope import (
-    EnvelopeError,
-    PrivateKey,
-    _fail,
-    _recipient_matches,
-    check_signer,
-)
+from bank_adapters.envelope import EnvelopeError, PrivateKey
 
 CHUNK = 1 << 20
+# A signing time later than now by more than this is not a valid signing time (the
+# partner's clock may run a little ahead of ours, not more).
+MAX_CLOCK_SKEW = dt.timedelta(minutes=5)
+# Signature algorithms accepted in a SignerInfo, with the hash they imply (None: the
+# SignerInfo's digestAlgorithm, which must be SHA-256, decides).
+_RSA_SIG_ALGOS = {"rsassa_pkcs1v15", "sha256_rsa"}
+_EC_SIG_ALGOS = {"ecdsa", "sha256_ecdsa"}
+_MIN_RSA_BITS = 2048
 # RecipientInfos, certificates, SignerInfos: small by nature; a bigger one is an attack.
 _MAX_SMALL = 8 << 20
 
@@ -236,6 +245,46 @@ class _Decrypted:
         return left
 
 
+def _fail(code: str, message: str, **extra: object) -> EnvelopeError:
+    return EnvelopeError(message, code=code, extra=extra)
+
+
+def _issuer_and_serial(cert: asn1_x509.Certificate) -> bytes:
+    """The DER of a certificate's issuer and serial number, exactly as the certificate
+    encodes them: an identifier naming it must carry these very bytes (no name matching
+    that ignores case or spaces, which the CMS tools disagree on)."""
+    tbs = cert["tbs_certificate"]
+    return tbs["issuer"].dump() + tbs["serial_number"].dump()
+
+
+def _ias_of(ias: asn1_cms.IssuerAndSerialNumber) -> bytes:
+    return ias["issuer"].dump() + ias["serial_number"].dump()
+
+
+def _cert_matches(cert: asn1_x509.Certificate, sid: asn1_cms.SignerIdentifier) -> bool:
+    if sid.name == "issuer_and_serial_number":
+        return _ias_of(sid.chosen) == _issuer_and_serial(cert)
+    if sid.name == "subject_key_identifier":
+        ski = cert.key_identifier
+        if ski is None:
+            ski = x509.SubjectKeyIdentifier.from_public_key(
+                x509.load_der_x509_certificate(cert.dump()).public_key()
+            ).digest
+        return ski == sid.chosen.native
+    return False
+
+
+def _recipient_matches(ri: asn1_cms.RecipientInfo, own: asn1_x509.Certificate) -> bool:
+    if ri.name != "ktri":
+        return False
+    rid = ri.chosen["rid"]
+    if rid.name == "issuer_and_serial_number":
+        return _ias_of(rid.chosen) == _issuer_and_serial(own)
+    if rid.name == "subject_key_identifier":
+        return own.key_identifier is not None and own.key_identifier == rid.chosen.native
+    return False
+
+
 def _bad_key() -> EnvelopeError:
     return _fail(
         "envelope_tampered",
@@ -276,24 +325,27 @@ def open_envelope_file(
     dest = Path(dest)
     try:
         with open(src, "rb") as fh, open(dest, "wb") as out:
-            opened = _open(fh, out, own_key=own_key, own_cert=own_cert,
-                           partner_certs=partner_certs, at=at)  # fmt: skip
+            opened = open_stream(fh, out, size=os.fstat(fh.fileno()).st_size, own_key=own_key,
+                                 own_cert=own_cert, partner_certs=partner_certs, at=at)  # fmt: skip
         return OpenedFile(dest, opened[0], opened[1], opened[2])
     except BaseException:
         dest.unlink(missing_ok=True)
         raise
 
 
-def _open(
+def open_stream(
     fh: BinaryIO,
     out: BinaryIO,
     *,
+    size: int,
     own_key: PrivateKey,
     own_cert: x509.Certificate,
     partner_certs: list[x509.Certificate],
-    at: dt.datetime | None,
+    at: dt.datetime | None = None,
 ) -> tuple[int, x509.Certificate, dt.datetime | None]:
-    size = os.fstat(fh.fileno()).st_size
+    """Open the envelope read from ``fh`` (``size`` bytes long), writing the signed content
+    to ``out``; returns (content size, signer certificate, signing time) or raises
+    ``EnvelopeError``. What was written to ``out`` is meaningless after a refusal."""
     r = _Reader(fh.read)
     _check_outer_length(r, size)
     try:
@@ -337,7 +389,7 @@ def _open(
         )
     if not has_content:
         raise _fail("envelope_malformed", _("文件中没有加密内容，请合作方重发"))
-    if not _valid_oid(inner_type):  # any content type, as the bytes API's decrypter
+    if not _valid_oid(inner_type):  # any content type (openssl labels it id-data)
         raise _bad_key()
     key, iv = _content_key(version, ours[0], algo, own_key)
 
@@ -383,7 +435,8 @@ def _open(
 
 
 def _check_outer_length(r: _Reader, size: int) -> None:
-    """As ``envelope._check_complete`` does for bytes: a definite length must be the file's."""
+    """Refuse a truncated or padded file before anything parses it: a definite outer length
+    must be the file's."""
     head = r.peek(10)
     if len(head) < 2:
         raise _outer_truncated(size)
@@ -416,7 +469,7 @@ def _content_key(
     own_key: PrivateKey,
 ) -> tuple[bytes, bytes]:
     """Unwrap the AES key with our RSA key (PKCS#1 v1.5 key transport) and read the IV.
-    Versions are checked as strictly as the bytes API's decrypter does (RFC 5652 6.1)."""
+    Versions are checked as RFC 5652 6.1 sets them."""
     try:
         if version[:2] != b"\x02\x01" or version[2] > 4:
             raise ValueError("EnvelopedData version")
@@ -494,8 +547,8 @@ def _open_signed(
             err = _inner_unparsable()
         else:
             err = None
-        # As with the bytes API, a wrong key or padding is reported before anything that
-        # was read from the (then meaningless) plaintext.
+        # A wrong key or padding is reported before anything that was read from the (then
+        # meaningless) plaintext.
         left = plain.drain()
         if err is not None:
             raise err
@@ -511,7 +564,7 @@ def _open_signed(
                 "envelope_malformed",
                 _("签名数据中没有文件内容（分离式签名），请合作方使用 -nodetach 签名"),
             )
-        # The SignedData without its content: small, and parsed as the bytes API parses it.
+        # The SignedData without its content: small, and parsed whole by asn1crypto.
         body = version + digest_algos + _tlv(0x30, econtent_type) + b"".join(rest)
         sd = asn1_cms.SignedData.load(_tlv(0x30, body))
         try:
@@ -532,6 +585,155 @@ def _open_signed(
         raise
     except (ValueError, TypeError, KeyError, IndexError, AttributeError):
         raise _inner_unparsable() from None
+
+
+def check_signer(
+    *,
+    econtent_type: str | None,
+    signer_infos: list[asn1_cms.SignerInfo],
+    certs: list[asn1_x509.Certificate],
+    content_digest: bytes,
+    partner_certs: list[x509.Certificate],
+    at: dt.datetime | None,
+) -> tuple[x509.Certificate, dt.datetime | None]:
+    """Everything checked of a ``SignedData`` once its content is known only by its
+    SHA-256: content type, the one SignerInfo, its attributes and digest, the signature,
+    the signer pinned to the partner's certificates and valid at a signing time that is not
+    in the future (``at``, default now, is the time of the check). Returns the signer and
+    the signing time."""
+    if econtent_type != "data":
+        raise _fail(
+            "envelope_malformed",
+            _("签名内容类型应为 id-data，请合作方按接口签名"),
+            content_type=str(econtent_type),
+        )
+    if len(signer_infos) != 1:
+        raise _fail(
+            "envelope_malformed",
+            _("文件应恰好有一个签名者，请合作方按接口签名"),
+            signers=len(signer_infos),
+        )
+    si = signer_infos[0]
+
+    try:
+        digest_algo = si["digest_algorithm"]["algorithm"].native
+        sig_algo = si["signature_algorithm"]["algorithm"].native
+        signed_attrs = si["signed_attrs"]
+        signature = si["signature"].native
+        sid = si["sid"]
+        attrs = {}
+        if signed_attrs.native is not None:
+            for attr in signed_attrs:
+                attrs.setdefault(attr["type"].native, []).append(attr["values"])
+    except (ValueError, TypeError, KeyError):
+        raise _fail("envelope_tampered", _("签名信息无法解析，文件可能被篡改，请合作方重发"))
+
+    if digest_algo != "sha256":
+        raise _fail(
+            "envelope_malformed",
+            _("签名摘要算法应为 SHA-256，请合作方使用 -md sha256 签名"),
+            algorithm=str(digest_algo),
+        )
+    if not attrs:
+        raise _fail("envelope_malformed", _("签名缺少签名属性，请合作方按接口签名"))
+    for name in ("content_type", "message_digest"):
+        if len(attrs.get(name, [])) != 1 or len(attrs[name][0]) != 1:
+            raise _fail(
+                "envelope_malformed",
+                _("签名属性 %(name)s 缺失或重复，请合作方按接口签名") % {"name": name},
+            )
+    if attrs["content_type"][0][0].native != econtent_type:
+        raise _fail(
+            "envelope_bad_signature", _("签名属性中的内容类型与实际内容不符，文件可能被篡改")
+        )
+
+    # The signer (named by the SignerInfo's sid) must be one of the partner's configured
+    # certificates; its key checks the signature, and the copy the partner included must be
+    # that certificate byte for byte.
+    signer_cert = next(
+        (
+            c
+            for c in partner_certs
+            if _cert_matches(
+                asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER)), sid
+            )
+        ),
+        None,
+    )
+    if signer_cert is None:
+        raise _fail(
+            "envelope_unknown_signer",
+            _("签名者证书不是为该合作方配置的证书，请核实合作方是否更换了证书"),
+        )
+
+    public_key = signer_cert.public_key()
+    if isinstance(public_key, rsa.RSAPublicKey):
+        if sig_algo not in _RSA_SIG_ALGOS or public_key.key_size < _MIN_RSA_BITS:
+            raise _fail(
+                "envelope_bad_signature",
+                _("签名算法或密钥长度不符合接口要求（RSA 不少于 2048 位，SHA-256）"),
+                algorithm=str(sig_algo),
+            )
+    elif isinstance(public_key, ec.EllipticCurvePublicKey):
+        if sig_algo not in _EC_SIG_ALGOS or not isinstance(public_key.curve, ec.SECP256R1):
+            raise _fail(
+                "envelope_bad_signature",
+                _("签名算法不符合接口要求（ECDSA P-256，SHA-256）"),
+                algorithm=str(sig_algo),
+            )
+    else:
+        raise _fail("envelope_bad_signature", _("签名者证书的密钥类型不受支持"))
+
+    if attrs["message_digest"][0][0].native != content_digest:
+        raise _fail(
+            "envelope_bad_signature",
+            _("文件内容的摘要与签名不符，文件可能被篡改，请合作方重发"),
+        )
+
+    # The signature covers the DER of the attributes with the SET OF tag, not the [0] tag.
+    attrs_der = b"\x31" + signed_attrs.dump()[1:]
+    try:
+        if isinstance(public_key, rsa.RSAPublicKey):
+            public_key.verify(signature, attrs_der, padding.PKCS1v15(), hashes.SHA256())
+        else:
+            public_key.verify(signature, attrs_der, ec.ECDSA(hashes.SHA256()))
+    except InvalidSignature:
+        raise _fail("envelope_bad_signature", _("签名验证失败，文件可能被篡改，请合作方重发"))
+
+    signer_der = signer_cert.public_bytes(serialization.Encoding.DER)
+    if not certs:
+        raise _fail("envelope_malformed", _("签名中未附带签名者证书，请合作方签名时附带证书"))
+    if not any(c.dump() == signer_der for c in certs):
+        raise _fail(
+            "envelope_tampered",
+            _("签名中附带的签名者证书与配置的证书不一致，文件可能被篡改，请合作方重发"),
+        )
+
+    signing_time = None
+    if attrs.get("signing_time"):
+        try:
+            signing_time = attrs["signing_time"][0][0].native
+        except ValueError:
+            raise _fail("envelope_malformed", _("签名时间属性无法解析"))
+    now = at or dt.datetime.now(dt.UTC)
+    if signing_time is not None and signing_time > now + MAX_CLOCK_SKEW:
+        # A time to come is no signing time: the certificate's validity could not be
+        # checked against it (and a forger would pick one inside the validity).
+        raise _fail(
+            "envelope_signing_time",
+            _("签名时间晚于当前时间，签名无效；请合作方校准服务器时钟后重新签名"),
+            signing_time=signing_time.isoformat(),
+            checked_at=now.isoformat(),
+        )
+    when = signing_time or now
+    if not signer_cert.not_valid_before_utc <= when <= signer_cert.not_valid_after_utc:
+        raise _fail(
+            "envelope_cert_expired",
+            _("签名者证书在签名时不在有效期内，请合作方使用有效证书重新签名"),
+            signing_time=when.isoformat(),
+            not_valid_after=signer_cert.not_valid_after_utc.isoformat(),
+        )
+    return signer_cert, signing_time
 
 
 def _valid_oid(raw: bytes) -> bool:

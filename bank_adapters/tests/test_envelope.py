@@ -521,13 +521,51 @@ def test_junk_only_ever_raises_envelope_error(junk, svc, boc_cert):
         open_as_service(junk, svc, [boc_cert])
 
 
+def _ciphertext_start(sealed: bytes) -> int:
+    """Where the encrypted content starts: everything before it is read as structure."""
+    from asn1crypto import cms as asn1_cms
+
+    eci = asn1_cms.ContentInfo.load(sealed)["content"]["encrypted_content_info"]
+    return sealed.index(eci["encrypted_content"].contents)
+
+
+def _recipient_identifier(sealed: bytes) -> tuple[int, int]:
+    """The span of the first recipient's issuer and serial number in ``sealed``."""
+    from asn1crypto import cms as asn1_cms
+
+    ri = asn1_cms.ContentInfo.load(sealed)["content"]["recipient_infos"][0].chosen
+    rid = ri["rid"].chosen.dump()
+    start = sealed.index(rid)
+    return start, start + len(rid)
+
+
+def _near_misses(original: int) -> st.SearchStrategy[int]:
+    """Another byte, likely one that a lax reader would take for the same: the other case
+    of a letter, a tab or line end for a space, one more or less; or any other byte."""
+    near = {original ^ 0x20, original ^ 0x01, (original + 1) % 256, (original - 1) % 256}
+    if original in b" \t\n\r":
+        near |= set(b" \t\n\r\x0b\x0c")
+    near.discard(original)
+    return st.sampled_from(sorted(near)) | st.integers(0, 255).filter(lambda v: v != original)
+
+
+# Enough examples that a difference in what is checked (such as the recipient's name read
+# with and without case and spaces) is found on every run, not one run in five: positions
+# are drawn from the whole file, from the part read as structure, and from the recipient
+# identifier; values are as likely to be near misses as arbitrary.
 @settings(
-    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(data=st.data())
 def test_any_single_byte_change_is_refused_or_harmless(data, sealed_sample, svc, boc_cert):
-    pos = data.draw(st.integers(0, len(sealed_sample) - 1))
-    value = data.draw(st.integers(0, 255).filter(lambda v: v != sealed_sample[pos]))
+    structure = _ciphertext_start(sealed_sample)
+    rid_start, rid_end = _recipient_identifier(sealed_sample)
+    pos = data.draw(
+        st.integers(0, len(sealed_sample) - 1)
+        | st.integers(0, structure - 1)
+        | st.integers(rid_start, rid_end - 1)
+    )
+    value = data.draw(_near_misses(sealed_sample[pos]))
     mutated = bytearray(sealed_sample)
     mutated[pos] = value
     try:
@@ -537,6 +575,64 @@ def test_any_single_byte_change_is_refused_or_harmless(data, sealed_sample, svc,
     # A change outside everything that is checked (e.g. an unused parameter) must not
     # change what we read.
     assert opened.plaintext == PLAINTEXT
+
+
+def test_any_change_to_our_recipient_identifier_is_refused(sealed_sample, svc, boc_cert):
+    """The recipient is ours only if its issuer and serial are our certificate's, byte for
+    byte: every single-byte near miss in them is refused (all of them, not a sample)."""
+    start, end = _recipient_identifier(sealed_sample)
+    for pos in range(start, end):
+        original = sealed_sample[pos]
+        near = {original ^ 0x20, original ^ 0x01, (original + 1) % 256, (original - 1) % 256}
+        if original == 0x20:
+            near |= {0x09, 0x0A, 0x0D}
+        for value in sorted(near - {original}):
+            mutated = bytearray(sealed_sample)
+            mutated[pos] = value
+            with pytest.raises(EnvelopeError):
+                open_as_service(bytes(mutated), svc, [boc_cert])
+
+
+@pytest.mark.parametrize("change", ["tab", "case"])
+def test_an_issuer_name_that_differs_in_spaces_or_case_is_not_ours(
+    change, sealed_sample, svc, boc_cert
+):
+    """A tab for a space, or another case, in the recipient's issuer name: not our
+    certificate's name as it is encoded, so not for us (in memory and streamed alike)."""
+    start, end = _recipient_identifier(sealed_sample)
+    rid = sealed_sample[start:end]
+    if change == "tab":
+        mutated_rid = rid.replace(b"Demo CA", b"Demo\tCA")
+    else:
+        mutated_rid = rid.replace(b"Demo CA", b"DEMO CA")
+    assert mutated_rid != rid and len(mutated_rid) == len(rid)
+    mutated = sealed_sample[:start] + mutated_rid + sealed_sample[end:]
+    assert_refused("envelope_not_for_us", mutated, svc, [boc_cert])
+
+
+def _signer_identifier_changed(signed: bytes) -> bytes:
+    """The SignedData with a tab for a space in the SignerInfo's issuer name (the signature
+    does not cover it)."""
+    from asn1crypto import cms as asn1_cms
+
+    si = asn1_cms.ContentInfo.load(signed)["content"]["signer_infos"][0]
+    sid = si["sid"].chosen.dump()
+    assert sid.count(b"Demo CA") == 1
+    return signed.replace(sid, sid.replace(b"Demo CA", b"Demo\tCA"))
+
+
+def test_a_signer_identifier_that_is_not_exactly_the_certificate_is_refused(
+    tmp_path, pki, svc, boc, boc_cert
+):
+    data = bank_sends(
+        tmp_path,
+        PLAINTEXT,
+        signer_cert=boc.cert_path,
+        signer_key=boc.key_path,
+        recipient=pki.service.cert_path,
+        tamper_signed=_signer_identifier_changed,
+    )
+    assert_refused("envelope_unknown_signer", data, svc, [boc_cert])
 
 
 def test_inner_content_type_is_id_data_like_openssl_and_id_signed_data_is_accepted(
@@ -603,3 +699,46 @@ def test_without_signing_time_validity_is_checked_at_the_given_time(pki, svc):
     assert opened.plaintext == PLAINTEXT and opened.signing_time is None
     # Checked now: the certificate has expired.
     assert_refused("envelope_cert_expired", sealed, svc, [cert])
+
+
+def _signed_at(plaintext: bytes, key, cert, when: dt.datetime) -> bytes:
+    """A SignedData whose signingTime attribute says ``when`` (signed, so genuine)."""
+    from asn1crypto import cms as asn1_cms
+    from asn1crypto import core as asn1_core
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    info = asn1_cms.ContentInfo.load(
+        envelope.sign(plaintext, signer_key=key, signer_cert=cert)
+    ).copy()
+    si = info["content"]["signer_infos"][0]
+    attrs = []
+    for a in si["signed_attrs"]:
+        if a["type"].native == "signing_time":
+            time = asn1_core.UTCTime(when)
+            a = asn1_cms.CMSAttribute(
+                {"type": "signing_time", "values": [asn1_cms.Time(name="utc_time", value=time)]}
+            )
+        attrs.append(a)
+    si["signed_attrs"] = asn1_cms.CMSAttributes(attrs)
+    to_sign = b"\x31" + si["signed_attrs"].dump(force=True)[1:]
+    si["signature"] = key.sign(to_sign, padding.PKCS1v15(), hashes.SHA256())
+    return info.dump(force=True)
+
+
+def test_a_signing_time_in_the_future_is_refused(pki, svc, boc, boc_cert):
+    """The certificate is valid then, but a time to come is no signing time; a clock a
+    couple of minutes ahead of ours is fine."""
+    key = load_private_key(boc.key_path)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    ahead = envelope.encrypt(
+        _signed_at(PLAINTEXT, key, boc_cert, now + dt.timedelta(days=1)), recipient_certs=[svc[1]]
+    )
+    err = assert_refused("envelope_signing_time", ahead, svc, [boc_cert])
+    assert "签名时间" in err.message
+    skewed = envelope.encrypt(
+        _signed_at(PLAINTEXT, key, boc_cert, now + dt.timedelta(minutes=2)),
+        recipient_certs=[svc[1]],
+    )
+    opened = open_as_service(skewed, svc, [boc_cert])
+    assert opened.plaintext == PLAINTEXT and opened.signing_time == now + dt.timedelta(minutes=2)

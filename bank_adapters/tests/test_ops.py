@@ -127,3 +127,71 @@ def test_resolve_alert_is_for_operations_only(exchange):
     with pytest.raises(Conflict):
         ops.alert_resolve(alert_id=alert.pk, actor=operations_user())
     assert as_user(operations_user()).post("/staff/ops/alerts/999999/resolve/").status_code == 404
+
+
+@pytest.fixture
+def inbound_problems():
+    """One file of each kind of problem, all from CEB."""
+    files = {
+        "format": partner_file(partner="CEB", direction="in", state="refused",
+                               name="CEB_RESULT_20261127_0001.xml.p7m", file_type="RESULT",
+                               error_code="bank_file_invalid", error="第 3 行计数不符"),
+        "dropped": partner_file(partner="CEB", direction="in", state="refused",
+                                name="CEB_RESULT_20261127_0002.xml.p7m", file_type="RESULT",
+                                error_code="bank_file_invalid", content_dropped_at=timezone.now()),
+        "envelope": partner_file(partner="CEB", direction="in", state="quarantined",
+                                 name="CEB_EVENT_20261127_0001.xml.p7m", file_type="EVENT",
+                                 error_code="envelope_unknown_signer"),
+        "name_reused": partner_file(partner="CEB", direction="in", state="quarantined",
+                                    name="CEB_EVENT_20261127_0002.xml.p7m", file_type="EVENT",
+                                    error_code=PartnerFile.NAME_REUSED),
+    }  # fmt: skip
+    Alert.objects.create(
+        kind=Alert.Kind.ENVELOPE_FAILED, partner="CEB", message="签名者证书不是为该合作方配置的证书",
+        file=files["envelope"],
+    )  # fmt: skip
+    return files
+
+
+def _cells(html: str, table: str, partner: str) -> list[str]:
+    import re
+
+    body = html[html.index(f'<table id="{table}">') :]
+    body = body[: body.index("</table>")]
+    row = re.search(rf"<tr>\s*<td>{partner}</td>(.*?)</tr>", body, re.S).group(1)
+    return [
+        re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+    ]
+
+
+def test_ops_page_shows_refused_and_quarantined_apart(inbound_problems):
+    html = as_user(operations_user()).get("/staff/ops/").content.decode()
+    head = html[html.index('<table id="partners">') :]
+    assert "<th>已拒收（格式不符）</th><th>已隔离（未通过校验）</th>" in head
+    # CEB: enabled, last send, last receive, next cut-off, pending, refused, quarantined, alerts
+    assert _cells(html, "partners", "CEB")[5:8] == ["2", "2", "1"]
+    assert "文件签名或加密校验失败" in html  # the alert's kind
+    assert "已隔离（未通过校验）" in html and "已拒收（格式不符）" in html
+    assert "含完整卡号，内容已删除" in html
+
+
+def test_exchange_status_selector_counts_refused_and_quarantined_apart(inbound_problems):
+    from bank_adapters.selectors import exchange_status
+
+    row = next(r for r in exchange_status(now=timezone.now()) if r["partner"] == "CEB")
+    assert (row["refused_in"], row["quarantined_in"]) == (2, 2)
+
+
+@pytest.mark.parametrize(
+    ("problem", "expected"),
+    [("envelope", "envelope"), ("name_reused", "name_reused"), ("format", "format"),
+     ("dropped", "dropped")],
+)  # fmt: skip
+def test_admin_filters_inbound_files_by_problem(inbound_problems, problem, expected):
+    admin = UserFactory(is_superuser=True, is_staff=True)
+    c = as_user(admin)
+    html = c.get("/admin/bank_adapters/partnerfile/").content.decode()
+    assert "收到文件的问题" in html and "已隔离：签名或加密校验失败" in html
+    html = c.get(f"/admin/bank_adapters/partnerfile/?problem={problem}").content.decode()
+    shown = {k for k, f in inbound_problems.items() if f.name in html}
+    assert shown == {expected}

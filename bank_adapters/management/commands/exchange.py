@@ -1,7 +1,10 @@
 """``exchange send|receive|status|retry [--partner X]``: the exchange by hand.
 
 ``send`` prepares whatever waits now (whatever the cut-off) and delivers every file the
-registry shows as not yet delivered, so after an outage one ``exchange send`` catches up."""
+registry shows as not yet delivered, so after an outage one ``exchange send`` catches up.
+``status`` counts per partner the files refused (opened, but the format is wrong) apart from
+those quarantined (forged or damaged envelope, or a known name with new bytes); ``retry``
+re-runs either kind from its stored copy once the cause is fixed."""
 
 from __future__ import annotations
 
@@ -14,6 +17,13 @@ from bank_adapters.models import PartnerFile
 from bank_adapters.selectors import exchange_status
 from core.errors import ServiceError
 
+_RETRY_OUTCOMES = {
+    "applied": "applied",
+    "refused": "refused again: the file breaks the format (see alerts)",
+    "dropped": "refused again for a full card number: its bytes were deleted (see alerts)",
+    "quarantined": "quarantined again: the envelope still fails (see alerts)",
+}
+
 
 class Command(BaseCommand):
     help = "Send to, receive from, or show the state of the partners' SFTP exchange."
@@ -21,7 +31,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("action", choices=["send", "receive", "status", "retry"])
         parser.add_argument("--partner", choices=partners.PARTNER_CODES)
-        parser.add_argument("--file-id", type=int, help="with retry: the refused file to re-run")
+        parser.add_argument(
+            "--file-id", type=int, help="with retry: the refused or quarantined file to re-run"
+        )
 
     def _partners(self, code: str | None) -> list[str]:
         cfg = partners.load()
@@ -37,8 +49,8 @@ class Command(BaseCommand):
             elif action == "retry":
                 if not file_id:
                     raise CommandError("retry needs --file-id")
-                ok = exchange.retry_refused(file_id)
-                self.stdout.write("applied" if ok else "refused again (see alerts)")
+                outcome = exchange.retry_file(file_id)
+                self.stdout.write(_RETRY_OUTCOMES[outcome])
             elif action == "send":
                 for code in self._partners(partner):
                     for file_type in exchange._outbound_types(code):
@@ -73,5 +85,6 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{row['partner']:5} enabled={row['enabled']} last send={row['last_send'] or '-'} "
                 f"last receive={row['last_receive'] or '-'} next cut-off={row['next_cutoff'] or '-'} "
-                f"pending={row['pending_out']} refused={row['refused_in']} open alerts={row['open_alerts']}"
+                f"pending={row['pending_out']} refused={row['refused_in']} "
+                f"quarantined={row['quarantined_in']} open alerts={row['open_alerts']}"
             )
