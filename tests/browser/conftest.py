@@ -58,10 +58,10 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 
 
 @pytest.fixture(autouse=True)
-def _bank_directory_back(transactional_db: Any) -> Iterator[None]:
-    """The live server needs a transactional database, whose flush also empties the banks
-    and branches a data migration loaded: put them back for the tests that follow."""
-    yield
+def _bank_directory(transactional_db: Any) -> None:
+    """The live server needs a transactional database, whose flush after each test also
+    empties the banks and branches a data migration loaded: load them again. (pytest-django
+    runs transactional tests after all the others, so those still find them.)"""
     from card_service.directory import load_directory
 
     load_directory()
@@ -181,3 +181,33 @@ def roles(db: Any) -> dict[str, Any]:
         "operations": operations_user(username="ops"),
         "admin": UserFactory(username="admin", is_staff=True, is_superuser=True),
     }
+
+
+@pytest.fixture
+def today_activity(roles: dict[str, Any]) -> dict[str, Any]:
+    """A published activity of 「A组织」 running all day today, 张小明 admitted and face-checked."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from activities import services
+
+    admin = roles["org_admin"]
+    activity = services.activity_create(
+        admin=admin,
+        organisation=roles["organisation"],
+        name="社区义诊志愿服务",
+        days=[(timezone.localdate(), dt.time(0, 0), dt.time(23, 59))],
+        places=10,
+        address="广州市天河区体育西路1号",
+        city_code="440100",
+        contact_name="陈老师",
+        contact_phone="020-12345678",
+    )
+    services.activity_change_status(admin=admin, activity_id=activity.pk, status="published")
+    signup = services.signup_create(volunteer=roles["volunteer"], activity_id=activity.pk)
+    services.signup_admit(admin=admin, signup_id=signup.pk)
+    services.face_check_record(
+        admin=admin, activity_id=activity.pk, volunteer_id=roles["volunteer"].pk
+    )
+    return {"activity": activity, "day": activity.days.get()}
