@@ -135,9 +135,17 @@ def members(request: HttpRequest, organisation_id: int) -> HttpResponse:
     return render(request, "org_console/members.html", ctx)
 
 
+def _membership_of(organisation_id: int, membership_id: int) -> None:
+    """The membership must belong to the organisation in the URL (the service then checks
+    that the admin administers it)."""
+    if not Membership.objects.filter(pk=membership_id, organisation_id=organisation_id).exists():
+        raise Http404("未找到该入会申请")
+
+
 @console
 @require_POST
 def member_decide(request: HttpRequest, organisation_id: int, membership_id: int) -> HttpResponse:
+    _membership_of(organisation_id, membership_id)
     approve = request.POST.get("decision") == "approve"
     note = request.POST.get("note", "").strip()
     fallback = reverse("org-members", args=[organisation_id])
@@ -157,6 +165,7 @@ def member_decide(request: HttpRequest, organisation_id: int, membership_id: int
 @console
 @require_POST
 def member_remove(request: HttpRequest, organisation_id: int, membership_id: int) -> HttpResponse:
+    _membership_of(organisation_id, membership_id)
     reason = request.POST.get("reason", "").strip()
     fallback = reverse("org-members", args=[organisation_id]) + "?status=approved"
     if not reason:
@@ -381,11 +390,12 @@ SIGNUP_ACTIONS = {
 def signup_action(
     request: HttpRequest, activity_id: int, signup_id: int, action: str
 ) -> HttpResponse:
-    if (
-        action not in SIGNUP_ACTIONS
-        or not SignUp.objects.filter(pk=signup_id, activity_id=activity_id).exists()
-    ):
+    signup = SignUp.objects.filter(pk=signup_id, activity_id=activity_id).first()
+    if action not in SIGNUP_ACTIONS or signup is None:
         raise Http404("未找到该报名")
+    if action == "refuse" and signup.status != SignUp.Status.APPLIED:
+        messages.error(request, "只能拒绝待录用的报名；已录用的志愿者请使用“移出活动”")
+        return _back(request, reverse("org-signups", args=[activity_id]))
     service, words = SIGNUP_ACTIONS[action]
     _done(request, lambda: service(admin=request.user, signup_id=signup_id), words)
     return _back(request, reverse("org-signups", args=[activity_id]))

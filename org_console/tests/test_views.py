@@ -134,7 +134,7 @@ def test_another_organisations_membership_is_404_through_this_organisations_url(
     r = as_user(world["admin_a"]).post(
         f"/org/{world['A'].pk}/members/{m.pk}/decide/", {"decision": "approve"}
     )
-    assert r.status_code in (302, 404)
+    assert r.status_code == 404
     m.refresh_from_db()
     assert m.status == Membership.Status.PENDING
 
@@ -332,18 +332,12 @@ def test_the_qr_image_is_a_fresh_svg_for_admins_only(world):
     assert as_user(world["admin_a"]).get(url.replace("/in/", "/sideways/")).status_code == 404
 
 
-def test_self_check_in_hours_are_approved_and_a_day_is_back_filled(
-    world, django_capture_on_commit_callbacks
-):
+def test_self_check_in_hours_wait_for_approval(world, django_capture_on_commit_callbacks):
     a = make_activity(world, places=60, self_checkin=True, lat=23.117, lng=113.326)
-    v, w = make_volunteer(organisations=[world["A"]]), make_volunteer(organisations=[world["A"]])
-    for person in (v, w):
-        s = activity_services.signup_create(volunteer=person, activity_id=a.pk)
-        activity_services.signup_admit(admin=world["admin_a"], signup_id=s.pk)
-        activity_services.face_check_record(
-            admin=world["admin_a"], activity_id=a.pk, volunteer_id=person.pk
-        )
-    day = a.days.get()
+    v = make_volunteer(organisations=[world["A"]])
+    s = activity_services.signup_create(volunteer=v, activity_id=a.pk)
+    activity_services.signup_admit(admin=world["admin_a"], signup_id=s.pk)
+    activity_services.face_check_record(admin=world["admin_a"], activity_id=a.pk, volunteer_id=v.pk)
     now = timezone.now()
     activity_services.attendance_self(
         volunteer=v, activity_id=a.pk, action="in", lat=23.117, lng=113.326, now=now
@@ -364,34 +358,71 @@ def test_self_check_in_hours_are_approved_and_a_day_is_back_filled(
         c.post(f"/org/activities/{a.pk}/hours/{entry.pk}/decide/", {"decision": "approve"})
     entry.refresh_from_db()
     assert entry.status == HoursEntry.Status.CREDITED and entry.approved_by == world["admin_a"]
-    start = timezone.localtime(day.starts_at)
-    r = c.post(
-        f"/org/activities/{a.pk}/hours/",
-        {
-            "volunteer_id": w.pk,
-            "day_id": day.pk,
-            "checked_in_at": start.strftime("%Y-%m-%dT%H:%M"),
-            "checked_out_at": (start + dt.timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M"),
-            "reason": "",
-        },
+    assert Notification.objects.filter(user=v.user, text__contains="审核通过").exists()
+
+
+def test_a_day_is_back_filled_with_a_reason(world):
+    yesterday = TODAY() - dt.timedelta(days=1)
+    created = timezone.now() - dt.timedelta(days=2)
+    a = activity_services.activity_create(
+        admin=world["admin_a"],
+        organisation=world["A"],
+        name="昨天的活动",
+        days=[(yesterday, dt.time(9, 0), dt.time(12, 0))],
+        places=10,
+        address="广州市天河区",
+        city_code="440100",
+        contact_name="陈老师",
+        contact_phone="020-12345678",
+        now=created,
     )
+    activity_services.activity_change_status(
+        admin=world["admin_a"], activity_id=a.pk, status="published", now=created
+    )
+    w = make_volunteer(organisations=[world["A"]])
+    s = activity_services.signup_create(volunteer=w, activity_id=a.pk, now=created)
+    activity_services.signup_admit(admin=world["admin_a"], signup_id=s.pk, now=created)
+    activity_services.face_check_record(
+        admin=world["admin_a"], activity_id=a.pk, volunteer_id=w.pk, now=created
+    )
+    day = a.days.get()
+    c = as_user(world["admin_a"])
+    data = {
+        "volunteer_id": w.pk,
+        "day_id": day.pk,
+        "checked_in_at": f"{yesterday}T09:05",
+        "checked_out_at": f"{yesterday}T11:35",
+        "reason": "",
+    }
+    r = c.post(f"/org/activities/{a.pk}/hours/", data)
     assert r.status_code == 200 and not HoursEntry.objects.filter(volunteer=w).exists()
     r = c.post(
         f"/org/activities/{a.pk}/hours/",
-        {
-            "volunteer_id": w.pk,
-            "day_id": day.pk,
-            "checked_in_at": start.strftime("%Y-%m-%dT%H:%M"),
-            "checked_out_at": (start + dt.timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M"),
-            "reason": "手机没电，现场纸质签到",
-        },
+        {**data, "checked_out_at": f"{yesterday}T08:00", "reason": "纸质签到"},
     )
-    if timezone.now() < start + dt.timedelta(minutes=1):  # only just past midnight
-        return
+    assert "补录的签退时间应晚于签到时间" in r.content.decode()
+    assert not HoursEntry.objects.filter(volunteer=w).exists()
+    r = c.post(f"/org/activities/{a.pk}/hours/", {**data, "reason": "手机没电，现场纸质签到"})
     assert r.status_code == 302
-    backfilled = HoursEntry.objects.get(volunteer=w)
-    assert backfilled.source == HoursEntry.Source.BACKFILL
-    assert AuditLog.objects.filter(action="hours_backfill", target_id=str(backfilled.pk)).exists()
+    entry = HoursEntry.objects.get(volunteer=w)
+    assert (entry.source, entry.minutes) == (HoursEntry.Source.BACKFILL, 150)
+    assert entry.counts_from == TODAY() + dt.timedelta(days=1)
+    assert AuditLog.objects.filter(action="hours_backfill", target_id=str(entry.pk)).exists()
+
+
+def test_an_admitted_volunteer_is_removed_not_refused(world):
+    a = make_activity(world)
+    v = make_volunteer(organisations=[world["A"]])
+    s = activity_services.signup_create(volunteer=v, activity_id=a.pk)
+    activity_services.signup_admit(admin=world["admin_a"], signup_id=s.pk)
+    c = as_user(world["admin_a"])
+    r = c.post(f"/org/activities/{a.pk}/signups/{s.pk}/refuse/", follow=True)
+    assert "只能拒绝待录用的报名" in r.content.decode()
+    s.refresh_from_db()
+    assert s.status == SignUp.Status.ADMITTED
+    c.post(f"/org/activities/{a.pk}/signups/{s.pk}/remove/")
+    s.refresh_from_db()
+    assert s.status == SignUp.Status.REMOVED
 
 
 # --- content security policy -------------------------------------------------------------
