@@ -40,7 +40,9 @@ class ActivityForm(forms.Form):
             self.fields[f"day_{i}_date"] = forms.DateField(
                 label="日期",
                 required=False,
-                widget=forms.DateInput(attrs={"type": "date", "aria-label": f"第{i + 1}天日期"}),
+                widget=forms.DateInput(
+                    attrs={"type": "date", "aria-label": f"第{i + 1}天日期"}, format="%Y-%m-%d"
+                ),
             )
             self.fields[f"day_{i}_start"] = forms.TimeField(
                 label="开始",
@@ -131,12 +133,12 @@ class BackfillForm(forms.Form):
     day_id = forms.TypedChoiceField(label="活动日", coerce=int)
     checked_in_at = forms.DateTimeField(
         label="签到时间",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )
     checked_out_at = forms.DateTimeField(
         label="签退时间",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )
     reason = forms.CharField(label="补录原因", max_length=200)

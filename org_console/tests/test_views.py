@@ -249,6 +249,7 @@ def test_a_draft_is_edited_and_a_published_one_is_not(world):
     c = as_user(world["admin_a"])
     edit = c.get(f"/org/activities/{a.pk}/edit/").content.decode()
     assert 'value="社区长者探访"' in edit and 'value="00:00"' in edit
+    assert f'value="{TODAY().isoformat()}"' in edit
     c.post(f"/org/activities/{a.pk}/edit/", form_data(name="改名的活动"))
     a.refresh_from_db()
     assert a.name == "改名的活动" and a.days.get().date == TODAY() + dt.timedelta(days=3)

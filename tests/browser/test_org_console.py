@@ -143,3 +143,77 @@ def test_the_card_scanner_says_which_activity_and_checks_in_and_out(web, roles, 
     admin.click("#scanner-form button[type=submit]")
     admin.wait_for_load_state()
     assert admin.locator(".msg-error").count() == 1
+
+
+def test_every_console_page_fits_and_loads_cleanly(web, roles, today_activity):
+    """The pages the journeys above do not pass through, with content in them."""
+    import datetime as dt
+
+    from activities import services
+    from activities.models import HoursEntry
+
+    org, admin_user = roles["organisation"], roles["org_admin"]
+    activity, day = today_activity["activity"], today_activity["day"]
+    make_volunteer(
+        organisations=[org],
+        approve=False,
+        id_type="05",
+        id_number="E98765432",
+        name="JOHN SMITH",
+        gender="M",
+        birth_date=dt.date(1990, 1, 1),
+        nationality="USA",
+    )
+    big = services.activity_create(
+        admin=admin_user,
+        organisation=org,
+        name="城市马拉松赛道服务",
+        days=[(timezone.localdate(), dt.time(0, 0), dt.time(23, 59))],
+        places=200,
+        address="广州市天河区天河路",
+        city_code="440100",
+        contact_name="黄老师",
+        contact_phone="020-87654321",
+        self_checkin=True,
+        lat=23.117,
+        lng=113.326,
+    )
+    services.activity_change_status(admin=admin_user, activity_id=big.pk, status="published")
+    v = roles["volunteer"]
+    s = services.signup_create(volunteer=v, activity_id=big.pk)
+    services.signup_admit(admin=admin_user, signup_id=s.pk)
+    for action in ("in", "out"):
+        services.attendance_self(
+            volunteer=v, activity_id=big.pk, action=action, lat=23.117, lng=113.326
+        )
+    assert HoursEntry.objects.get(activity=big).status == HoursEntry.Status.PENDING
+    draft = services.activity_create(
+        admin=admin_user,
+        organisation=org,
+        name="周末图书整理",
+        days=[(timezone.localdate() + dt.timedelta(days=7), dt.time(9, 0), dt.time(12, 0))],
+        places=8,
+        address="广州市越秀区中山四路",
+        city_code="440100",
+        contact_name="陈老师",
+        contact_phone="020-12345678",
+    )
+
+    admin = web.page(admin_user)
+    web.visit(admin, f"/org/{org.pk}/members/?status=approved", "org-members-approved")
+    web.visit(admin, f"/org/{org.pk}/verification/", "org-verification")
+    assert "E98765432" not in admin.content()
+    admin.get_by_role("link", name="核验", exact=True).click()
+    web.check(admin, "org-verification-detail")
+    assert admin.locator(".id-number").inner_text() == "E98765432"
+    web.visit(admin, f"/org/activities/{draft.pk}/edit/", "org-activity-edit")
+    assert admin.input_value("#id_day_0_start") == "09:00"
+    assert admin.input_value("#id_day_0_date") == draft.days.get().date.isoformat()
+    web.visit(admin, f"/org/activities/{big.pk}/", "org-activity-self-checkin")
+    web.visit(admin, f"/org/activities/{big.pk}/hours/", "org-hours-pending")
+    admin.get_by_role("button", name="审核通过").click()
+    admin.wait_for_load_state()
+    assert "已审核通过" in admin.locator(".msg-success").inner_text()
+    web.check(admin, "org-hours-approved")
+    web.visit(admin, f"/org/activities/{activity.pk}/attendance/", "org-attendance-empty")
+    web.visit(admin, f"/org/activities/{activity.pk}/days/{day.pk}/scan/out/", "org-scanner-out")
