@@ -206,6 +206,8 @@ def test_every_console_page_fits_and_loads_cleanly(web, roles, today_activity):
     admin.get_by_role("link", name="核验", exact=True).click()
     web.check(admin, "org-verification-detail")
     assert admin.locator(".id-number").inner_text() == "E98765432"
+    web.visit(admin, f"/org/{org.pk}/activities/", "org-activities-listed")
+    assert admin.locator("tbody tr").count() == 3
     web.visit(admin, f"/org/activities/{draft.pk}/edit/", "org-activity-edit")
     assert admin.input_value("#id_day_0_start") == "09:00"
     assert admin.input_value("#id_day_0_date") == draft.days.get().date.isoformat()
