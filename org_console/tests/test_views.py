@@ -440,3 +440,17 @@ def test_the_console_templates_have_no_inline_script_or_style():
         assert not re.search(r"\son[a-z]+=", text), path
         for tag in re.findall(r"<script[^>]*>", text):
             assert "src=" in tag, (path, tag)
+
+
+def test_sign_up_and_activity_lists_have_a_query_budget(world, django_assert_max_num_queries):
+    a = make_activity(world)
+    for c in NAMES[:12]:
+        v = make_volunteer(organisations=[world["A"]], name=f"报名人{c}")
+        activity_services.signup_create(volunteer=v, activity_id=a.pk)
+    for i in range(12):
+        make_activity(world, name=f"活动{NAMES[i]}")
+    client = as_user(world["admin_a"])
+    with django_assert_max_num_queries(14):
+        assert "报名人一" in client.get(f"/org/activities/{a.pk}/signups/").content.decode()
+    with django_assert_max_num_queries(14):
+        assert "活动一" in client.get(f"/org/{world['A'].pk}/activities/").content.decode()

@@ -1,5 +1,6 @@
-// The rotating check-in/check-out QR: fetch a fresh code image every half slot without
-// reloading the page, and say so when the server cannot be reached (the shown code expires).
+// The rotating check-in/check-out QR: load a fresh code image every half slot without
+// reloading the page, and say so when it cannot be loaded (the shown code then expires).
+// Plain image URLs only (no blob: or data:), so the site's CSP (img-src 'self') allows it.
 (function () {
   "use strict";
   document.addEventListener("DOMContentLoaded", function () {
@@ -13,23 +14,20 @@
     var normal = status.textContent;
 
     function refresh() {
-      fetch(base, { cache: "no-store", credentials: "same-origin" })
-        .then(function (r) {
-          if (!r.ok) throw new Error("HTTP " + r.status);
-          return r.blob();
-        })
-        .then(function (blob) {
-          var old = img.src;
-          img.src = URL.createObjectURL(blob);
-          if (old.indexOf("blob:") === 0) URL.revokeObjectURL(old);
-          img.setAttribute("data-updated", String(Date.now()));
-          status.textContent = normal;
-          status.classList.remove("stale");
-        })
-        .catch(function () {
-          status.textContent = "网络中断，二维码未能更新，请检查网络后刷新页面";
-          status.classList.add("stale");
-        });
+      var next = new Image();
+      var url = base + "?t=" + Date.now();
+      next.onload = function () {
+        img.src = url;
+        img.setAttribute("data-updated", String(Date.now()));
+        status.textContent = normal;
+        status.classList.remove("stale");
+      };
+      // A lost network or an expired login (the login page is no image) ends up here.
+      next.onerror = function () {
+        status.textContent = "二维码未能更新，请检查网络或重新登录后刷新页面";
+        status.classList.add("stale");
+      };
+      next.src = url;
     }
     window.setInterval(refresh, seconds * 1000);
     if (button && document.documentElement.requestFullscreen) {
