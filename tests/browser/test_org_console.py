@@ -108,12 +108,21 @@ def test_the_activity_qr_refreshes_without_reloading(web, roles, today_activity)
     admin.clock.install()
     web.visit(admin, f"/org/activities/{activity.pk}/days/{day.pk}/qr/in/", "org-qr-day")
     admin.evaluate("() => { window.__same_page = true; }")
-    assert admin.locator("#qr-image").get_attribute("data-updated") is None
+    image = admin.locator("#qr-image")
+    assert image.get_attribute("data-updated") is None
     admin.clock.run_for(31_000)
-    admin.wait_for_function("() => document.getElementById('qr-image').src.startsWith('blob:')")
+    admin.wait_for_function("() => document.getElementById('qr-image').dataset.updated")
+    assert "?t=" in image.get_attribute("src")
     assert admin.evaluate("() => window.__same_page") is True
-    assert decode_qr(admin.locator("#qr-image").screenshot()).startswith("http")
+    assert decode_qr(image.screenshot()).startswith("http")
     web.check(admin, "org-qr-refreshed", shot=False)
+    # Logged out (or offline), the page says the code is no longer being renewed.
+    admin.context.clear_cookies()
+    admin.clock.run_for(31_000)
+    admin.wait_for_function(
+        "() => document.getElementById('qr-status').classList.contains('stale')"
+    )
+    assert "未能更新" in admin.locator("#qr-status").inner_text()
 
 
 def test_the_card_scanner_says_which_activity_and_checks_in_and_out(web, roles, today_activity):
@@ -219,3 +228,15 @@ def test_every_console_page_fits_and_loads_cleanly(web, roles, today_activity):
     web.check(admin, "org-hours-approved")
     web.visit(admin, f"/org/activities/{activity.pk}/attendance/", "org-attendance-empty")
     web.visit(admin, f"/org/activities/{activity.pk}/days/{day.pk}/scan/out/", "org-scanner-out")
+    # Removing a member asks first; dismissed, nothing changes.
+    admin.goto(f"/org/{org.pk}/members/?status=approved")
+    card = admin.locator(".card.member", has_text="张小明")
+    card.locator("input[name=reason]").fill("长期未参加活动")
+    admin.once("dialog", lambda dialog: dialog.dismiss())
+    card.get_by_role("button", name="移出本组织").click()
+    assert v.memberships.get().status == Membership.Status.APPROVED
+    admin.once("dialog", lambda dialog: dialog.accept())
+    card.get_by_role("button", name="移出本组织").click()
+    admin.wait_for_selector(".msg-success")
+    assert v.memberships.get().status == Membership.Status.REMOVED
+    web.check(admin, "org-member-removed")
