@@ -84,33 +84,21 @@ def _aware(date: dt.date, t: dt.time) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(date, t), timezone.get_default_timezone())
 
 
-@transaction.atomic
-def activity_create(
+def _check_activity_fields(
     *,
-    admin: Any,
-    organisation: Organisation,
     name: str,
-    days: Sequence[tuple[dt.date, dt.time, dt.time]],
-    places: int,
-    address: str,
+    kind: str,
+    category: str,
     city_code: str,
-    contact_name: str,
-    contact_phone: str,
-    kind: str = Activity.Kind.SERVICE,
-    category: str = Activity.Category.COMMUNITY,
-    description: str = "",
-    lat: Decimal | float | None = None,
-    lng: Decimal | float | None = None,
-    members_only: bool = False,
-    self_checkin: bool = False,
-    checkin_radius_m: int = 500,
-    checkin_before_min: int = 60,
-    checkin_after_min: int = 60,
-    now: dt.datetime | None = None,
-) -> Activity:
-    """An admin of ``organisation`` creates a draft activity with its days (Asia/Shanghai)."""
-    if not user_administers(admin, organisation):
-        raise PermissionDenied("只有该组织的管理员可以发布活动")
+    places: int,
+    lat: Any,
+    lng: Any,
+    self_checkin: bool,
+    checkin_radius_m: int,
+    days: Sequence[tuple[dt.date, dt.time, dt.time]],
+    now: dt.datetime | None,
+) -> None:
+    """The rules an activity's fields obey, when it is created and when it is edited."""
     if not name.strip():
         raise ValidationFailed("请填写活动名称", code="name_required", extra={"field": "name"})
     if kind not in Activity.Kind.values:
@@ -161,6 +149,48 @@ def activity_create(
             raise ValidationFailed(
                 f"{d:%Y-%m-%d} 的结束时间应晚于开始时间", code="day_times", extra={"field": "days"}
             )
+
+
+@transaction.atomic
+def activity_create(
+    *,
+    admin: Any,
+    organisation: Organisation,
+    name: str,
+    days: Sequence[tuple[dt.date, dt.time, dt.time]],
+    places: int,
+    address: str,
+    city_code: str,
+    contact_name: str,
+    contact_phone: str,
+    kind: str = Activity.Kind.SERVICE,
+    category: str = Activity.Category.COMMUNITY,
+    description: str = "",
+    lat: Decimal | float | None = None,
+    lng: Decimal | float | None = None,
+    members_only: bool = False,
+    self_checkin: bool = False,
+    checkin_radius_m: int = 500,
+    checkin_before_min: int = 60,
+    checkin_after_min: int = 60,
+    now: dt.datetime | None = None,
+) -> Activity:
+    """An admin of ``organisation`` creates a draft activity with its days (Asia/Shanghai)."""
+    if not user_administers(admin, organisation):
+        raise PermissionDenied("只有该组织的管理员可以发布活动")
+    _check_activity_fields(
+        name=name,
+        kind=kind,
+        category=category,
+        city_code=city_code,
+        places=places,
+        lat=lat,
+        lng=lng,
+        self_checkin=self_checkin,
+        checkin_radius_m=checkin_radius_m,
+        days=days,
+        now=now,
+    )
     activity = Activity.objects.create(
         name=name.strip(),
         kind=kind,
@@ -186,6 +216,73 @@ def activity_create(
         for d, s, e in sorted(days)
     )
     audit_log_write(action="activity_create", actor=admin, target=activity)
+    return activity
+
+
+EDITABLE_FIELDS = (
+    "name",
+    "kind",
+    "category",
+    "description",
+    "contact_name",
+    "contact_phone",
+    "address",
+    "city_code",
+    "lat",
+    "lng",
+    "places",
+    "members_only",
+    "self_checkin",
+    "checkin_radius_m",
+    "checkin_before_min",
+    "checkin_after_min",
+)
+
+
+@transaction.atomic
+def activity_update(
+    *,
+    admin: Any,
+    activity_id: int,
+    days: Sequence[tuple[dt.date, dt.time, dt.time]],
+    now: dt.datetime | None = None,
+    **fields: Any,
+) -> Activity:
+    """Edit a draft activity (every field and its days) before it is published; a published
+    activity is not edited: volunteers signed up for what it said."""
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"not editable: {sorted(unknown)}")
+    activity_for_admin(user=admin, activity_id=activity_id)
+    activity = _locked_activity(activity_id)
+    if activity.status != Activity.Status.DRAFT:
+        raise Conflict(
+            f"活动已{activity.get_status_display()}，发布后不能再修改", code="activity_not_draft"
+        )
+    for key, value in fields.items():
+        setattr(activity, key, value.strip() if isinstance(value, str) else value)
+    _check_activity_fields(
+        name=activity.name,
+        kind=activity.kind,
+        category=activity.category,
+        city_code=activity.city_code,
+        places=activity.places,
+        lat=activity.lat,
+        lng=activity.lng,
+        self_checkin=activity.self_checkin,
+        checkin_radius_m=activity.checkin_radius_m,
+        days=days,
+        now=now,
+    )
+    activity.save(update_fields=list(fields))
+    activity.days.all().delete()  # a draft has no sign-ups or attendance on its days
+    ActivityDay.objects.bulk_create(
+        ActivityDay(activity=activity, date=d, starts_at=_aware(d, s), ends_at=_aware(d, e))
+        for d, s, e in sorted(days)
+    )
+    audit_log_write(
+        action="activity_update", actor=admin, target=activity, data={"fields": sorted(fields)}
+    )
     return activity
 
 

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "bank_adapters",
     "insurance",
     "uniforms",
+    "org_console",
 ]
 
 MIDDLEWARE = [

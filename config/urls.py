@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/activities/", include("activities.urls")),
     path("activities/", include("activities.page_urls")),
+    path("org/", include("org_console.urls")),
     path("api/", include("volunteers.urls")),
     path("api/card/", include("card_service.urls")),
     path("", include("card_service.page_urls")),

@@ -129,3 +129,81 @@ def hotline_lookup(
         data={**target, "found": found is not None},
     )
     return found
+
+
+# --- the organisation admin console ----------------------------------------------------------
+
+
+def organisation_for_admin(*, user: Any, organisation_id: int) -> Organisation:
+    """An organisation ``user`` administers (itself or through an ancestor). Users who
+    administer nothing get 403; admins of other organisations 404, which leaks nothing."""
+    if not administered_org_ids(user):
+        raise PermissionDenied("只有组织管理员可以打开组织管理页面")
+    org = organisations_administered(user).filter(pk=organisation_id).first()
+    if org is None:
+        raise NotFound("未找到该组织")
+    return org
+
+
+def organisation_memberships(
+    *, user: Any, organisation_id: int, status: str | None = None, keyword: str = ""
+) -> QuerySet[Membership]:
+    """The organisation's memberships for its admins, newest application first. ``keyword``
+    matches the name, the volunteer number, the full ID number or the mobile (the last two
+    through their blind indexes: they are encrypted)."""
+    from volunteers.services import id_number_index, mobile_index
+
+    org = organisation_for_admin(user=user, organisation_id=organisation_id)
+    qs = Membership.objects.filter(organisation=org).select_related("volunteer", "decided_by")
+    if status:
+        qs = qs.filter(status=status)
+    key = keyword.strip()
+    if key:
+        match = Q(volunteer__name__icontains=key) | Q(volunteer__volunteer_no=key.upper())
+        indexes = [
+            id_number_index(t, identity.normalize_id_number(t, key)) for t in identity.IdType.values
+        ]
+        match |= Q(volunteer__id_number_index__in=indexes)
+        if key.isdigit() and len(key) == 11:
+            match |= Q(volunteer__mobile_index=mobile_index(key))
+        qs = qs.filter(match)
+    return qs.order_by("-applied_at", "-id")
+
+
+def organisation_verification_queue(*, user: Any, organisation_id: int) -> QuerySet[Volunteer]:
+    """Volunteers of the organisation (a live membership) whose ID waits for the manual check
+    (permit and passport holders: the police check covers only mainland ID cards)."""
+    org = organisation_for_admin(user=user, organisation_id=organisation_id)
+    return (
+        Volunteer.objects.filter(
+            memberships__organisation=org,
+            memberships__status__in=Membership.LIVE,
+            verification=Volunteer.Verification.PENDING,
+        )
+        .distinct()
+        .order_by("registered_at", "id")
+    )
+
+
+def volunteer_identity_for_verification(*, user: Any, volunteer_id: int) -> Volunteer:
+    """The volunteer with the full ID number, for an admin of one of their organisations who
+    verifies it by hand. Only while the check is open; every opening writes an audit row."""
+    v = Volunteer.objects.filter(pk=volunteer_id).first()
+    admin_of_theirs = (
+        v is not None
+        and Membership.objects.filter(
+            admin_subtree_q(user, "organisation__"), volunteer=v, status__in=Membership.LIVE
+        ).exists()
+    )
+    if not admin_of_theirs:
+        raise NotFound("未找到该志愿者")
+    if v.verification != Volunteer.Verification.PENDING:
+        raise NotFound("该志愿者的实名认证已处理，不再显示完整证件号码", code="verification_done")
+    audit_log_write(
+        action="volunteer_identity_view",
+        actor=user,
+        target=v,
+        reason="人工核验证件",
+        data={"id_type": v.id_type, "id_number": mask_id_number(v.id_number)},
+    )
+    return v

@@ -479,8 +479,9 @@ def membership_decide(
 
 @transaction.atomic
 def membership_remove(*, membership_id: int, actor: Any, reason: str = "") -> Membership:
-    """Leave an organisation (the volunteer) or remove a member (its admin). A volunteer keeps
-    at least one organisation: the last approved membership cannot be removed."""
+    """Leave an organisation (the volunteer) or remove a member (its admin). A volunteer who
+    leaves keeps at least one organisation; an admin may remove a member from their only one
+    (the manual: the volunteer then reapplies, and cannot sign up until approved again)."""
     m = _locked_membership(membership_id)
     is_self = m.volunteer.user_id == getattr(actor, "pk", None)
     if not is_self and not user_administers(actor, m.organisation):
@@ -488,7 +489,7 @@ def membership_remove(*, membership_id: int, actor: Any, reason: str = "") -> Me
     if m.status not in Membership.LIVE:
         raise Conflict("该归属组织已退出", code="membership_not_live")
     Volunteer.objects.select_for_update().filter(pk=m.volunteer_id).first()
-    if m.status == Membership.Status.APPROVED:
+    if is_self and m.status == Membership.Status.APPROVED:
         others = (
             Membership.objects.filter(
                 volunteer_id=m.volunteer_id, status=Membership.Status.APPROVED

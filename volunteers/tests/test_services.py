@@ -106,3 +106,51 @@ def test_an_admin_of_a_parent_organisation_approves_membership(org_tree, django_
     m.refresh_from_db()
     assert m.status == Membership.Status.APPROVED
     assert v.user.notifications.filter(text__contains="已通过").exists()
+
+
+def test_an_admin_removes_a_member_from_their_only_organisation_and_they_reapply():
+    """The manual: a volunteer removed by the admin reapplies to join."""
+    from volunteers.tests.factories import UserFactory
+
+    org = OrganisationFactory()
+    admin = UserFactory()
+    services.organisation_admin_add(organisation=org, user=admin)
+    v = make_volunteer(organisations=[org])
+    m = v.memberships.get()
+    services.membership_remove(membership_id=m.pk, actor=admin, reason="长期未参加活动")
+    m.refresh_from_db()
+    assert m.status == Membership.Status.REMOVED
+    assert AuditLog.objects.filter(action="membership_remove", target_id=str(m.pk)).exists()
+    again = services.membership_apply(volunteer=v, organisation=org)
+    assert again.status == Membership.Status.PENDING
+
+
+def test_the_full_id_number_is_shown_for_the_manual_check_only_and_each_view_is_audited():
+    from core.errors import NotFound
+    from volunteers import selectors
+    from volunteers.tests.factories import UserFactory
+
+    org = OrganisationFactory()
+    admin, stranger = UserFactory(), UserFactory()
+    services.organisation_admin_add(organisation=org, user=admin)
+    services.organisation_admin_add(organisation=OrganisationFactory(), user=stranger)
+    v = make_volunteer(
+        organisations=[org],
+        id_type="05",
+        id_number="E12345678",
+        name="JOHN SMITH",
+        gender="M",
+        birth_date=dt.date(1990, 1, 1),
+        nationality="USA",
+    )
+    assert v.verification == Volunteer.Verification.PENDING
+    shown = selectors.volunteer_identity_for_verification(user=admin, volunteer_id=v.pk)
+    assert shown.id_number == "E12345678"
+    row = AuditLog.objects.get(action="volunteer_identity_view", target_id=str(v.pk))
+    assert row.actor == admin and "E12345678" not in str(row.data)
+    with pytest.raises(NotFound):
+        selectors.volunteer_identity_for_verification(user=stranger, volunteer_id=v.pk)
+    services.volunteer_verify(volunteer=v, actor=admin, approve=True)
+    with pytest.raises(NotFound):
+        selectors.volunteer_identity_for_verification(user=admin, volunteer_id=v.pk)
+    assert AuditLog.objects.filter(action="volunteer_identity_view").count() == 1
