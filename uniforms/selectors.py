@@ -103,7 +103,7 @@ def uniform_progress(volunteer: Volunteer) -> dict[str, Any] | None:
 def _spends(
     *, date_from: dt.date | None, date_to: dt.date | None, bank: str | None
 ) -> QuerySet[CardSpend]:
-    qs = CardSpend.objects.all()
+    qs = CardSpend.objects.purchases()
     if date_from:
         qs = qs.filter(day__gte=date_from)
     if date_to:
@@ -120,8 +120,9 @@ def donation_totals(
     date_to: dt.date | None = None,
     bank: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Purchases (SPENDS and FIRST_SPEND) per month, bank and city, summed in the database,
-    and the least donation they earned. Operations and superusers only."""
+    """Purchases per month, bank and city, summed in the database, and the least donation
+    they earned: SPENDS only, as a FIRST_SPEND is already inside its day's count.
+    Operations and superusers only."""
     if not is_operations(user):
         raise PermissionDenied("仅运营人员可以查看捐赠统计")
     rows = (
