@@ -326,6 +326,9 @@ def volunteer_verify(
     ).values_list("organisation", flat=True)
     if not any(user_administers(actor, o) for o in Organisation.objects.filter(pk__in=org_ids)):
         raise PermissionDenied("只有归属组织的管理员可以核验该志愿者的证件")
+    # The lock card_application_submit takes: a submit in flight finishes (and its waiting
+    # application is released below) or starts after this commits and sees the new status.
+    volunteer = Volunteer.objects.select_for_update().get(pk=volunteer.pk)
     if volunteer.verification == Volunteer.Verification.VERIFIED:
         return volunteer
     volunteer.verification = (
