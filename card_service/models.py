@@ -24,7 +24,8 @@ class Bank(models.Model):
     accepts_non_mainland_ids = models.BooleanField(
         _("受理港澳台及外籍证件"), default=False, help_text=_("证件类型 02–05 只能办理该行借记卡")
     )
-    cutoff = models.TimeField(_("每日截止时间"), default="17:00")
+    # No cut-off here: it is the partner's, in the partners file the sender reads
+    # (bank_adapters.selectors.partner_cutoff), so pages and the sender cannot disagree.
     hotline = models.CharField(_("客服热线"), max_length=20)
     enabled = models.BooleanField(_("启用"), default=True)
 
