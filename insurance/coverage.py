@@ -168,6 +168,31 @@ def year_at(years: list[YearResult], day: dt.date) -> YearResult | None:
     return next((y for y in years if y.starts_on <= day <= y.ends_on), None)
 
 
+def coverage_volunteer_refresh(volunteer_id: int, *, today: dt.date | None = None) -> int:
+    """Replace one volunteer's rows of ``CoverageYear`` by the per-volunteer rules (the same
+    ones the nightly rebuild applies set-wise), e.g. as soon as a card is activated; returns
+    the number of years. Atomic, so a reader sees the old years or the new ones."""
+    today = today or timezone.localdate()
+    now = timezone.now()
+    years = volunteer_coverage(volunteer_id, today=today)
+    with transaction.atomic():
+        CoverageYear.objects.filter(volunteer_id=volunteer_id).delete()
+        CoverageYear.objects.bulk_create(
+            CoverageYear(
+                volunteer_id=volunteer_id,
+                year_index=y.year_index,
+                starts_on=y.starts_on,
+                ends_on=y.ends_on,
+                covered=y.covered,
+                reason=y.reason,
+                qualifying_date=y.qualifying_date,
+                computed_at=now,
+            )
+            for y in years
+        )
+    return len(years)
+
+
 # --- everyone, in SQL --------------------------------------------------------------------
 
 

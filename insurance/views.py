@@ -15,7 +15,6 @@ from django.views.decorators.http import require_http_methods
 from card_service.rules import BANKS
 from core.errors import ServiceError
 from insurance import selectors
-from insurance.models import CoverageYear
 from volunteers.roles import is_hotline, is_operations
 
 LOOKUP_KINDS = (
@@ -67,8 +66,7 @@ def reconciliation_page(request: HttpRequest) -> HttpResponse:
     bank = request.GET.get("bank") or None
     missing = selectors.policies_missing(user=request.user, bank=bank)
     unexpected = selectors.policies_unexpected(user=request.user, bank=bank)
-    # One rebuild stamps every row alike: any row tells when (read along the unique index).
-    computed = CoverageYear.objects.values_list("computed_at", flat=True)
+    not_computed = selectors.policies_not_computed(user=request.user, bank=bank)
     return render(
         request,
         "insurance/reconciliation.html",
@@ -79,6 +77,7 @@ def reconciliation_page(request: HttpRequest) -> HttpResponse:
             "missing_count": missing.count(),
             "unexpected": unexpected[:200],
             "unexpected_count": unexpected.count(),
-            "computed_at": computed.first(),
+            "not_computed_count": not_computed.count(),
+            "computed_at": selectors.coverage_computed_at(),
         },
     )
