@@ -282,7 +282,7 @@ def card_application_submit(
         status_changed_at=now,
     )
     record = build_apply_record(app, volunteer, star_level=_star_level(volunteer))
-    rules.check_fits_every_bank(record)
+    rules.check_fits_every_bank(record, latin_name=identity.is_latin_name(volunteer.name))
     app.apply_record = _record_json(record)
     app.photo.save(f"{app.application_no}.jpg", ContentFile(photo), save=False)
     try:

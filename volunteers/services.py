@@ -208,12 +208,8 @@ def volunteer_register(
             code="address_length",
             extra={"field": "address"},
         )
-    suggested = identity.suggest_pinyin(ident["name"]) if id_type != "05" else ("", "")
-    surname = identity.validate_pinyin(
-        surname_pinyin or suggested[0] or ident["name"].split(" ")[0], 20
-    )
-    given = identity.validate_pinyin(
-        given_pinyin or suggested[1] or " ".join(ident["name"].split(" ")[1:]) or surname, 30
+    surname, given = identity.name_pinyin_fields(
+        ident["name"], surname_pinyin=surname_pinyin, given_pinyin=given_pinyin
     )
     index = id_number_index(id_type, ident["id_number"])
     if Volunteer.objects.filter(id_number_index=index).exists():
@@ -300,10 +296,12 @@ def volunteer_update_contact(
         volunteer.postcode = postcode
         fields.append("postcode")
     if surname_pinyin is not None:
-        volunteer.surname_pinyin = identity.validate_pinyin(surname_pinyin, 20)
+        volunteer.surname_pinyin = identity.validate_pinyin(
+            surname_pinyin, 20, field="surname_pinyin"
+        )
         fields.append("surname_pinyin")
     if given_pinyin is not None:
-        volunteer.given_pinyin = identity.validate_pinyin(given_pinyin, 30)
+        volunteer.given_pinyin = identity.validate_pinyin(given_pinyin, 30, field="given_pinyin")
         fields.append("given_pinyin")
     if fields:
         volunteer.save(update_fields=fields)
