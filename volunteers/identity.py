@@ -721,7 +721,8 @@ def name_pinyin_fields(
         first, _sep, rest = name.partition(" ")
         suggested = (first, rest or first)
     else:
-        suggested = suggest_pinyin(name)
+        surname, given = suggest_pinyin(name)
+        suggested = (surname, given or surname)  # a one-character name: both are its pinyin
     out = []
     parts = (
         (surname_pinyin, suggested[0], 20, "surname_pinyin", _("姓")),

@@ -23,8 +23,7 @@ from volunteers.tests.factories import make_volunteer
 
 pytestmark = [
     pytest.mark.postgres,
-    # the flush after each test empties the banks and branches the migrations loaded
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
 ]
 
@@ -84,7 +83,18 @@ def _run(first: Callable[[], object], second: Callable[[], object]) -> None:
 
 
 @pytest.fixture
-def pending(django_user_model):
+def directory(transactional_db):
+    """The banks and branches the migrations load: an earlier transactional test's flush
+    may have emptied them (``serialized_rollback`` would clash with its content types)."""
+    from card_service.directory import load_directory
+    from card_service.models import Bank
+
+    if not Bank.objects.exists():
+        load_directory()
+
+
+@pytest.fixture
+def pending(directory, django_user_model):
     """A Hong Kong permit holder waiting for the admin's check, the admin, and a copy of the
     volunteer loaded before the race (what a view holds while the other request commits)."""
     v = make_volunteer(**non_mainland("02"))

@@ -59,3 +59,8 @@ def test_a_card_application_names_the_latin_name_not_a_pinyin_field():
     assert err.value.message.startswith("姓名（拉丁字母）中的姓不符合银行格式要求")
     assert "拼音" not in err.value.message
     assert not v.card_applications.exists()
+
+
+def test_a_one_character_name_fills_both_card_name_fields():
+    v = make_volunteer(name="甲")
+    assert (v.surname_pinyin, v.given_pinyin) == ("JIA", "JIA")
