@@ -24,6 +24,23 @@ def next_cutoff(cutoff: dt.time, now: dt.datetime) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, cutoff))
 
 
+def partner_cutoff(partner: str) -> dt.time | None:
+    """The partner's configured daily cut-off (the partners file, which the sender reads);
+    None when the partner is not configured or not enabled."""
+    try:
+        pcfg = partners.load().partner(partner)
+    except partners.ConfigError:
+        return None
+    return pcfg.cutoff if pcfg.enabled else None
+
+
+def partner_next_cutoff(partner: str, now: dt.datetime) -> dt.datetime | None:
+    """When the sender next sends this partner's batch: its configured cut-off on the next
+    working day after ``now``. One answer for the ops page and the volunteer's page."""
+    cutoff = partner_cutoff(partner)
+    return next_cutoff(cutoff, now) if cutoff is not None else None
+
+
 def exchange_status(*, now: dt.datetime) -> list[dict[str, Any]]:
     """Per partner: last send and receive, pending files, inbound files refused (format)
     and quarantined (envelope, or known name with new bytes), next cut-off, open alerts."""
@@ -55,7 +72,7 @@ def exchange_status(*, now: dt.datetime) -> list[dict[str, Any]]:
                 "partner": code,
                 "enabled": bool(p and p.enabled),
                 "cutoff": p.cutoff if p else None,
-                "next_cutoff": next_cutoff(p.cutoff, now) if p and p.enabled else None,
+                "next_cutoff": partner_next_cutoff(code, now),
                 "last_send": f.get("last_send"),
                 "last_receive": f.get("last_receive"),
                 "pending_out": f.get("pending_out", 0),

@@ -255,7 +255,7 @@ ev AS (
     UNION ALL
     SELECT c.volunteer_id, s.day, 1 FROM card_service_cardspend s
     JOIN card_service_cardapplication c ON c.id = s.application_id
-    WHERE s.count > 0 AND s.day <= %(today)s::date
+    WHERE s.event_type = 'SPENDS' AND s.count > 0 AND s.day <= %(today)s::date
 ),
 firsts AS (
     SELECT DISTINCT ON (y.volunteer_id, y.k) y.volunteer_id, y.k, ev.d, ev.pri

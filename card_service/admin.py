@@ -20,7 +20,7 @@ class BranchInline(admin.TabularInline):
 class BankAdmin(admin.ModelAdmin):
     list_display = [
         "code", "name", "short_name", "offers_debit", "offers_credit",
-        "accepts_non_mainland_ids", "cutoff", "hotline", "enabled",
+        "accepts_non_mainland_ids", "hotline", "enabled",
     ]  # fmt: skip
     list_editable = ["enabled"]
     inlines = [BranchInline]

@@ -24,7 +24,8 @@ class Bank(models.Model):
     accepts_non_mainland_ids = models.BooleanField(
         _("受理港澳台及外籍证件"), default=False, help_text=_("证件类型 02–05 只能办理该行借记卡")
     )
-    cutoff = models.TimeField(_("每日截止时间"), default="17:00")
+    # No cut-off here: it is the partner's, in the partners file the sender reads
+    # (bank_adapters.selectors.partner_cutoff), so pages and the sender cannot disagree.
     hotline = models.CharField(_("客服热线"), max_length=20)
     enabled = models.BooleanField(_("启用"), default=True)
 
@@ -259,9 +260,19 @@ class DayRangeIndex(models.Index):
         return super().create_sql(model, schema_editor, using=using, **kwargs)
 
 
+class CardSpendQuerySet(models.QuerySet):
+    def purchases(self) -> CardSpendQuerySet:
+        """The rows that count purchases: SPENDS only. A FIRST_SPEND is always also counted
+        in its day's SPENDS (bank-interface.md 4.3); its row only marks the event applied
+        and dates the first purchase, so counting it too would count that purchase twice."""
+        return self.filter(event_type="SPENDS")
+
+
 class CardSpend(models.Model):
-    """Purchases reported by a bank for one card on one day (a SPENDS event, or 1 for the
-    FIRST_SPEND). Each bank event id appears once; the donations report sums these rows.
+    """Spending events reported by a bank for one card: a SPENDS event (the day's purchases,
+    the first one included) or a FIRST_SPEND (stored with count 1 as the mark that the event
+    was applied, never counted again). Each bank event id appears once; the donations report
+    and the insurance purchase rule read :meth:`CardSpendQuerySet.purchases` only.
 
     A bank file brings up to a million rows, appended set-wise, so the table keeps only the
     indexes something reads: the unique (bank, event id) that makes an event count once, the
@@ -282,6 +293,8 @@ class CardSpend(models.Model):
     day = models.DateField()
     count = models.PositiveIntegerField()
     city_code = models.CharField(max_length=6)
+
+    objects = CardSpendQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("持卡消费")

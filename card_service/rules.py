@@ -82,9 +82,18 @@ def check_photo(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def check_fits_every_bank(record: ApplyRecord) -> None:
+# A name in Latin letters (a foreign passport) fills the surname and given-name fields
+# itself; the volunteer typed no pinyin, so a misfit there is a misfit of their name.
+LATIN_NAME_LABELS = {
+    "surname_pinyin": "姓名（拉丁字母）中的姓",
+    "given_pinyin": "姓名（拉丁字母）中的名",
+}
+
+
+def check_fits_every_bank(record: ApplyRecord, *, latin_name: bool = False) -> None:
     """Encode the record in all three banks' formats; a value that does not fit any of them
-    is refused here (never cut later), naming the field."""
+    is refused here (never cut later), naming the field (for a name in Latin letters, the
+    name, not a pinyin field the volunteer never filled)."""
     today = timezone.localdate()
     for partner in BANKS:
         header = Header(
@@ -100,6 +109,8 @@ def check_fits_every_bank(record: ApplyRecord) -> None:
         except FileFormatError as exc:
             field = exc.field or exc.element or "application"
             label = FIELD_LABELS.get(field, field)
+            if latin_name and field in LATIN_NAME_LABELS:
+                field, label = "name", LATIN_NAME_LABELS[field]
             raise refuse(
                 f"{label}不符合银行格式要求：{exc.reason}",
                 "field_unfit",

@@ -33,9 +33,8 @@ from volunteers.services import GUANGDONG_CITY_CODES, user_administers
 S = CardStatus
 SHENZHEN = "440300"
 
-# Manual chapter 5: production 4–6 weeks; the uniform 1–2 months after the first purchase.
+# Manual chapter 5: production 4–6 weeks (the uniform's 1–2 months live in ``uniforms``).
 PRODUCTION_WEEKS = (4, 6)
-UNIFORM_DAYS = (30, 60)
 
 # The banks' customer lines (manual chapter 5), used when a bank row has none.
 BANK_HOTLINES = {"BOC": "95566", "ICBC": "95588", "CEB": "95595"}
@@ -210,7 +209,42 @@ def _event_date(app: CardApplication, status: str) -> dt.date | None:
     return None
 
 
-def _next_step(app: CardApplication, now: dt.datetime) -> tuple[str, dict[str, Any] | None]:
+def _uniform_step(
+    app: CardApplication, uniform: tuple[str, dt.date] | None
+) -> tuple[str, dict[str, Any] | None]:
+    """The next step of an activated card: the uniform (one per volunteer, ordered by the
+    first purchase of any of their cards), with the window from ``uniforms``."""
+    from uniforms.models import UniformStatus
+    from uniforms.selectors import expected_window
+
+    if uniform is not None and uniform[0] == UniformStatus.DELIVERED:
+        return ("卡片已激活，可用于日常消费。您的志愿者实名服装已签收。", None)
+    if uniform is not None and uniform[0] in (
+        UniformStatus.ADDRESS_NEEDED,
+        UniformStatus.RETURNED,
+    ):
+        return ("银行将免费制作您的志愿者实名服装，请先在服装进度中填写邮寄地址。", None)
+    first_day = (
+        uniform[1]
+        if uniform is not None
+        else (timezone.localdate(app.first_spend_at) if app.first_spend_at else None)
+    )
+    if first_day is None:
+        return (
+            "首次使用志愿者证消费后，银行将免费制作志愿者实名服装，从首次消费到寄送约需1–2个月。",
+            None,
+        )
+    earliest, latest = expected_window(first_day)
+    return (
+        f"首次消费后银行免费制作志愿者实名服装，预计于 {earliest:%Y-%m-%d} 至 "
+        f"{latest:%Y-%m-%d} 寄送给您。",
+        {"earliest": earliest, "latest": latest},
+    )
+
+
+def _next_step(
+    app: CardApplication, now: dt.datetime, uniform: tuple[str, dt.date] | None = None
+) -> tuple[str, dict[str, Any] | None]:
     """What happens next, in words, and the date window when there is one."""
     bank = app.bank
     hotline = bank_hotline(bank)
@@ -220,9 +254,13 @@ def _next_step(app: CardApplication, now: dt.datetime) -> tuple[str, dict[str, A
     if status == S.SUBMITTED:
         return ("实名认证通过后，申请将在银行每日截止时间报送银行。请留意实名认证结果。", None)
     if status == S.QUEUED:
-        from bank_adapters.selectors import next_cutoff
+        # The cut-off the sender keeps (the partners file), never a copy in the database.
+        from bank_adapters.selectors import partner_next_cutoff
 
-        at = timezone.localtime(next_cutoff(bank.cutoff, now))
+        cut = partner_next_cutoff(bank.code, now)
+        if cut is None:
+            return (f"申请将在{bank.name}的下一个报送时间报送，报送前可以撤回。", None)
+        at = timezone.localtime(cut)
         return (
             f"申请将于 {at:%Y-%m-%d %H:%M} 前后报送{bank.name}，报送前可以撤回。",
             {"earliest": at.date(), "latest": at.date()},
@@ -274,21 +312,7 @@ def _next_step(app: CardApplication, now: dt.datetime) -> tuple[str, dict[str, A
             None,
         )
     if status == S.ACTIVATED:
-        if app.first_spend_at:
-            start = timezone.localdate(app.first_spend_at)
-            window = {
-                "earliest": start + dt.timedelta(days=UNIFORM_DAYS[0]),
-                "latest": start + dt.timedelta(days=UNIFORM_DAYS[1]),
-            }
-            return (
-                f"首次消费后银行免费制作志愿者实名服装，预计于 {window['earliest']:%Y-%m-%d} 至 "
-                f"{window['latest']:%Y-%m-%d} 寄送给您。",
-                window,
-            )
-        return (
-            "首次使用志愿者证消费后，银行将免费制作志愿者实名服装，从首次消费到寄送约需1–2个月。",
-            None,
-        )
+        return _uniform_step(app, uniform)
     if status == S.CANCELLED:
         if app.cancelled_at:
             earliest = earliest_reapply_date(timezone.localdate(app.cancelled_at))
@@ -312,17 +336,42 @@ def is_replacement(volunteer: Volunteer) -> bool:
     return CardApplication.objects.filter(volunteer=volunteer, card_ref__isnull=False).exists()
 
 
-def can_apply(volunteer: Volunteer, app: CardApplication | None) -> bool:
-    """Whether to offer the apply form (the service decides for real)."""
-    return app is None or app.status not in OPEN_STATUSES
+def reapply_from(apps: list[CardApplication]) -> dt.date | None:
+    """The first day a new application is allowed after the volunteer's last cancellation
+    (3 Chinese working days, the rule card_application_submit enforces), or None."""
+    last = max(
+        (a.cancelled_at for a in apps if a.status == S.CANCELLED and a.cancelled_at),
+        default=None,
+    )
+    return earliest_reapply_date(timezone.localdate(last)) if last else None
 
 
-def progress_of(app: CardApplication, *, now: dt.datetime | None = None) -> dict[str, Any]:
-    """The whole progress of one application (the caller loaded ``bank`` and ``branch``)."""
+def can_apply(
+    volunteer: Volunteer,
+    app: CardApplication | None,
+    *,
+    reapply_date: dt.date | None = None,
+    today: dt.date | None = None,
+) -> bool:
+    """Whether to offer the apply form (the service decides for real): no open card, and
+    not before the reapply date after a cancellation."""
+    if app is not None and app.status in OPEN_STATUSES:
+        return False
+    return reapply_date is None or (today or timezone.localdate()) >= reapply_date
+
+
+def progress_of(
+    app: CardApplication,
+    *,
+    now: dt.datetime | None = None,
+    uniform: tuple[str, dt.date] | None = None,
+) -> dict[str, Any]:
+    """The whole progress of one application (the caller loaded ``bank`` and ``branch``);
+    ``uniform`` is the volunteer's uniform state for an activated card."""
     now = now or timezone.now()
     bank = app.bank
     branch = app.branch
-    next_step, window = _next_step(app, now)
+    next_step, window = _next_step(app, now, uniform)
     location = LOCATIONS.get(app.status, "").format(
         bank=bank.name, branch=f"{branch.name}（{branch.address}）" if branch else "所选网点"
     )
@@ -383,11 +432,21 @@ def card_progress(volunteer: Volunteer, *, now: dt.datetime | None = None) -> di
         .order_by("-applied_at", "-id")[:20]
     )
     current = next((a for a in apps if a.status in OPEN_STATUSES), apps[0] if apps else None)
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    reapply_date = reapply_from(apps)
+    uniform = None
+    if current is not None and current.status == S.ACTIVATED:
+        from uniforms.selectors import uniform_state
+
+        uniform = uniform_state(volunteer.pk)
     return {
         "volunteer_no": volunteer.volunteer_no,
         "has_application": current is not None,
-        "can_apply": can_apply(volunteer, current),
-        "current": progress_of(current, now=now) if current else None,
+        "can_apply": can_apply(volunteer, current, reapply_date=reapply_date, today=today),
+        # shown instead of the apply button until the wait after a cancellation is over
+        "reapply_from": reapply_date if reapply_date and today < reapply_date else None,
+        "current": progress_of(current, now=now, uniform=uniform) if current else None,
         "history": [
             {
                 "application_no": a.application_no,

@@ -19,7 +19,9 @@ class BankSerializer(serializers.ModelSerializer):
     products = serializers.SerializerMethodField()
     id_types = serializers.SerializerMethodField()
     branch_count = serializers.IntegerField(read_only=True)
-    cutoff = serializers.TimeField(format="%H:%M")
+    cutoff = serializers.SerializerMethodField(
+        help_text="the daily cut-off configured for this bank's file exchange (HH:MM)"
+    )
 
     class Meta:
         model = Bank
@@ -30,6 +32,12 @@ class BankSerializer(serializers.ModelSerializer):
 
     def get_products(self, obj: Bank) -> list[dict[str, str]]:
         return CardBankProductSerializer(selectors.bank_products(obj), many=True).data
+
+    def get_cutoff(self, obj: Bank) -> str | None:
+        from bank_adapters.selectors import partner_cutoff
+
+        cutoff = partner_cutoff(obj.code)
+        return f"{cutoff:%H:%M}" if cutoff is not None else None
 
     def get_id_types(self, obj: Bank) -> list[str]:
         return selectors.bank_id_types(obj)
@@ -152,6 +160,10 @@ class CardProgressSerializer(serializers.Serializer):
     volunteer_no = serializers.CharField(allow_null=True)
     has_application = serializers.BooleanField()
     can_apply = serializers.BooleanField()
+    reapply_from = serializers.DateField(
+        allow_null=True,
+        help_text="after a cancellation: the first day a new application is allowed",
+    )
     current = ApplicationProgressSerializer(allow_null=True)
     history = CardHistoryEntrySerializer(many=True)
     hotlines = serializers.DictField(child=serializers.CharField())

@@ -219,7 +219,10 @@ def card_application_submit(
     the bank's cut-off (or for the real-name check first)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    Volunteer.objects.select_for_update().filter(pk=volunteer.pk).first()
+    # Every check below reads the locked row, not the caller's copy: a verification that
+    # committed while this waited for the lock must be seen (volunteer_verify takes the
+    # same lock, so a submit and a verification are serialised either way round).
+    volunteer = Volunteer.objects.select_for_update().get(pk=volunteer.pk)
     if volunteer.verification == Volunteer.Verification.FAILED:
         raise refuse("实名认证未通过，暂不能申办志愿者证", "identity_failed", "volunteer")
     if volunteer.id_expiry < today:
@@ -279,7 +282,7 @@ def card_application_submit(
         status_changed_at=now,
     )
     record = build_apply_record(app, volunteer, star_level=_star_level(volunteer))
-    rules.check_fits_every_bank(record)
+    rules.check_fits_every_bank(record, latin_name=identity.is_latin_name(volunteer.name))
     app.apply_record = _record_json(record)
     app.photo.save(f"{app.application_no}.jpg", ContentFile(photo), save=False)
     try:

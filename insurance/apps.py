@@ -16,3 +16,8 @@ class InsuranceConfig(AppConfig):
             ),
         )
         register_outbound(Outbound(exchange.FILE_TYPE, exchange.claim_service))
+
+        from card_service.lifecycle import _after_commit_hooks, on_transition
+
+        if services.coverage_on_card_transition not in _after_commit_hooks:
+            on_transition(services.coverage_on_card_transition)

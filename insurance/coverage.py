@@ -20,7 +20,8 @@ The rules as implemented:
      renewal; the years still run, so a later replacement renews again on the same dates.
   2. in year k the volunteer served at least one service activity (credited service hours
      on that day; training never counts) or made at least one purchase with any of their
-     cards (a ``CardSpend`` row on a day in year k).
+     cards (a SPENDS ``CardSpend`` row with a count on a day in year k; a FIRST_SPEND is
+     always inside its day's SPENDS and is not read).
   The first qualifying day is kept; a service day wins a tie with a purchase on the same day.
   Hours credited later (an approved back-fill) count by the day served, so the nightly
   rebuild may turn a year covered after the fact.
@@ -133,7 +134,8 @@ def volunteer_coverage(volunteer_id: int, *, today: dt.date | None = None) -> li
         first_service.setdefault(year_index_of(anchor, day), (day, name))
     first_purchase: dict[int, dt.date] = {}
     for day in (
-        CardSpend.objects.filter(
+        CardSpend.objects.purchases()
+        .filter(
             application__volunteer_id=volunteer_id, count__gt=0, day__gte=anchor, day__lte=today
         )
         .order_by("day")
@@ -164,6 +166,31 @@ def volunteer_coverage(volunteer_id: int, *, today: dt.date | None = None) -> li
 
 def year_at(years: list[YearResult], day: dt.date) -> YearResult | None:
     return next((y for y in years if y.starts_on <= day <= y.ends_on), None)
+
+
+def coverage_volunteer_refresh(volunteer_id: int, *, today: dt.date | None = None) -> int:
+    """Replace one volunteer's rows of ``CoverageYear`` by the per-volunteer rules (the same
+    ones the nightly rebuild applies set-wise), e.g. as soon as a card is activated; returns
+    the number of years. Atomic, so a reader sees the old years or the new ones."""
+    today = today or timezone.localdate()
+    now = timezone.now()
+    years = volunteer_coverage(volunteer_id, today=today)
+    with transaction.atomic():
+        CoverageYear.objects.filter(volunteer_id=volunteer_id).delete()
+        CoverageYear.objects.bulk_create(
+            CoverageYear(
+                volunteer_id=volunteer_id,
+                year_index=y.year_index,
+                starts_on=y.starts_on,
+                ends_on=y.ends_on,
+                covered=y.covered,
+                reason=y.reason,
+                qualifying_date=y.qualifying_date,
+                computed_at=now,
+            )
+            for y in years
+        )
+    return len(years)
 
 
 # --- everyone, in SQL --------------------------------------------------------------------
@@ -265,7 +292,7 @@ buy AS (
     FROM card_service_cardspend s
     JOIN card_service_cardapplication c ON c.id = s.application_id
     JOIN anc ON anc.volunteer_id = c.volunteer_id
-    WHERE s.count > 0 AND s.day >= anc.a AND s.day <= {today_d}
+    WHERE s.event_type = 'SPENDS' AND s.count > 0 AND s.day >= anc.a AND s.day <= {today_d}
     GROUP BY 1, 2
 ),
 cards AS (

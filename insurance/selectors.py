@@ -55,8 +55,19 @@ def policies_missing(*, user: Any, bank: str | None = None) -> QuerySet[Coverage
     return qs.select_related("volunteer").order_by("starts_on", "volunteer_id")
 
 
+def _not_computed() -> Exists:
+    """The volunteer has an activated card but no coverage year computed yet (before the
+    first nightly rebuild): the rules have not spoken, so nothing is a mismatch yet."""
+    return Exists(
+        CardApplication.objects.filter(
+            volunteer_id=OuterRef("volunteer_id"), activated_at__isnull=False
+        )
+    ) & ~Exists(CoverageYear.objects.filter(volunteer_id=OuterRef("volunteer_id")))
+
+
 def policies_unexpected(*, user: Any, bank: str | None = None) -> QuerySet[Policy]:
-    """In-force policies with no covered coverage year of the volunteer overlapping them."""
+    """In-force policies with no covered coverage year of the volunteer overlapping them,
+    among volunteers whose years are computed (or who never activated a card)."""
     _require_operations(user)
     covered = CoverageYear.objects.filter(
         volunteer_id=OuterRef("volunteer_id"),
@@ -64,10 +75,31 @@ def policies_unexpected(*, user: Any, bank: str | None = None) -> QuerySet[Polic
         starts_on__lte=OuterRef("coverage_end"),
         ends_on__gte=OuterRef("coverage_start"),
     )
-    qs = Policy.objects.filter(status=Policy.Status.IN_FORCE).filter(~Exists(covered))
+    qs = (
+        Policy.objects.filter(status=Policy.Status.IN_FORCE)
+        .filter(~Exists(covered))
+        .filter(~_not_computed())
+    )
     if bank:
         qs = qs.filter(bank_id=bank)
     return qs.select_related("volunteer", "bank").order_by("coverage_start", "id")
+
+
+def policies_not_computed(*, user: Any, bank: str | None = None) -> QuerySet[Policy]:
+    """In-force policies of volunteers whose coverage years are not computed yet: not
+    compared, only counted, until the nightly rebuild (or an activation) computes them."""
+    _require_operations(user)
+    qs = Policy.objects.filter(status=Policy.Status.IN_FORCE).filter(_not_computed())
+    if bank:
+        qs = qs.filter(bank_id=bank)
+    return qs
+
+
+def coverage_computed_at() -> dt.datetime | None:
+    """When coverage years were computed, None when never. The nightly rebuild stamps every
+    row alike, so the first row along the unique index tells (an activation since then
+    recomputes only its volunteer's rows)."""
+    return CoverageYear.objects.values_list("computed_at", flat=True).first()
 
 
 # --- the hotline --------------------------------------------------------------------------

@@ -49,6 +49,30 @@ def coverage_years_rebuild(*, today: dt.date | None = None) -> int:
     return count
 
 
+def coverage_on_card_transition(application_id: int, to_status: str) -> None:
+    """After a card's move commits: an activation starts (or carries on) the volunteer's
+    coverage years, so their rows are recomputed at once instead of at night. A failure is
+    logged, never raised into the bank file that moved the card: the nightly job repairs it."""
+    from card_service.models import CardStatus
+    from insurance.coverage import coverage_volunteer_refresh
+
+    if to_status != CardStatus.ACTIVATED:
+        return
+    volunteer_id = (
+        CardApplication.objects.filter(pk=application_id)
+        .values_list("volunteer_id", flat=True)
+        .first()
+    )
+    if volunteer_id is None:
+        return
+    try:
+        coverage_volunteer_refresh(volunteer_id)
+    except Exception:
+        logger.exception(
+            "coverage refresh after activation failed (application %s)", application_id
+        )
+
+
 def first_working_day_of_month(day: dt.date) -> dt.date:
     d = day.replace(day=1)
     while not is_working_day(d):

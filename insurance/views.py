@@ -16,7 +16,6 @@ from card_service.rules import BANKS
 from core.errors import ServiceError
 from core.throttling import page_throttle_wait, throttled_message
 from insurance import selectors
-from insurance.models import CoverageYear
 from volunteers.roles import is_hotline, is_operations
 
 LOOKUP_KINDS = (
@@ -70,8 +69,7 @@ def reconciliation_page(request: HttpRequest) -> HttpResponse:
     bank = request.GET.get("bank") or None
     missing = selectors.policies_missing(user=request.user, bank=bank)
     unexpected = selectors.policies_unexpected(user=request.user, bank=bank)
-    # One rebuild stamps every row alike: any row tells when (read along the unique index).
-    computed = CoverageYear.objects.values_list("computed_at", flat=True)
+    not_computed = selectors.policies_not_computed(user=request.user, bank=bank)
     return render(
         request,
         "insurance/reconciliation.html",
@@ -82,6 +80,7 @@ def reconciliation_page(request: HttpRequest) -> HttpResponse:
             "missing_count": missing.count(),
             "unexpected": unexpected[:200],
             "unexpected_count": unexpected.count(),
-            "computed_at": computed.first(),
+            "not_computed_count": not_computed.count(),
+            "computed_at": selectors.coverage_computed_at(),
         },
     )

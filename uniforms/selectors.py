@@ -42,6 +42,30 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return day.replace(year=year, month=month, day=min(day.day, last))
 
 
+# Manual chapter 5: the uniform arrives 1–2 months after the first purchase.
+EXPECTED_MONTHS = (1, 2)
+
+
+def expected_window(first_spend_date: dt.date) -> tuple[dt.date, dt.date]:
+    """When the uniform should arrive: 1 to 2 months after the first purchase. The one
+    source for every page that shows the window (the uniform's and the card's)."""
+    return (
+        add_months(first_spend_date, EXPECTED_MONTHS[0]),
+        add_months(first_spend_date, EXPECTED_MONTHS[1]),
+    )
+
+
+def uniform_state(volunteer_id: int) -> tuple[str, dt.date] | None:
+    """The volunteer's uniform order status and first-purchase date (one uniform per
+    volunteer), or None before the first purchase; one small query for the card page."""
+    row = (
+        UniformOrder.objects.filter(volunteer_id=volunteer_id)
+        .values_list("status", "first_spend_at")
+        .first()
+    )
+    return (row[0], timezone.localdate(row[1])) if row else None
+
+
 def uniform_order_of(volunteer: Volunteer) -> UniformOrder | None:
     return (
         UniformOrder.objects.filter(volunteer_id=volunteer.pk)
@@ -74,8 +98,8 @@ def uniform_progress(volunteer: Volunteer) -> dict[str, Any] | None:
         "editable": order.editable,
         "address_needed": order.status in (UniformStatus.ADDRESS_NEEDED, UniformStatus.RETURNED),
         "first_spend_date": first_day,
-        "expected_from": add_months(first_day, 1),
-        "expected_to": add_months(first_day, 2),
+        "expected_from": expected_window(first_day)[0],
+        "expected_to": expected_window(first_day)[1],
         "tracking_no": order.tracking_no,
         "next_step": _NEXT_STEP[UniformStatus(order.status)],
         "timeline": [
@@ -103,7 +127,7 @@ def uniform_progress(volunteer: Volunteer) -> dict[str, Any] | None:
 def _spends(
     *, date_from: dt.date | None, date_to: dt.date | None, bank: str | None
 ) -> QuerySet[CardSpend]:
-    qs = CardSpend.objects.all()
+    qs = CardSpend.objects.purchases()
     if date_from:
         qs = qs.filter(day__gte=date_from)
     if date_to:
@@ -120,8 +144,9 @@ def donation_totals(
     date_to: dt.date | None = None,
     bank: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Purchases (SPENDS and FIRST_SPEND) per month, bank and city, summed in the database,
-    and the least donation they earned. Operations and superusers only."""
+    """Purchases per month, bank and city, summed in the database, and the least donation
+    they earned: SPENDS only, as a FIRST_SPEND is already inside its day's count.
+    Operations and superusers only."""
     if not is_operations(user):
         raise PermissionDenied("仅运营人员可以查看捐赠统计")
     rows = (

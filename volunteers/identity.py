@@ -4,8 +4,9 @@ Pure functions, no models. Each ``validate_*`` returns the normalised value or r
 ``ValidationFailed`` with a stable ``code`` and a Chinese message that says exactly what is
 wrong and what to do. Messages and ``extra`` never hold a full ID number or mobile number.
 
-What is normalised silently (the manual's common failure causes): every kind of whitespace,
-full-width digits and letters, a lower-case ``x`` (and lower-case permit/passport letters),
+What is normalised silently (the manual's common failure causes): every kind of whitespace
+in ID numbers and between the characters of a Chinese name (``张 三`` is ``张三``; a name in
+Latin letters keeps single spaces between its parts), full-width digits and letters, a lower-case ``x`` (and lower-case permit/passport letters),
 the parentheses of an old Taiwan compatriot permit, the look-alikes of the middle dot.
 Everything else is refused, never guessed.
 
@@ -49,8 +50,10 @@ __all__ = [
     "derive_birth_and_gender",
     "gb11643_check_digit",
     "gb18030_len",
+    "is_latin_name",
     "make_mainland_id",
     "make_residence_permit",
+    "name_pinyin_fields",
     "nationality_for",
     "normalize_id_number",
     "suggest_pinyin",
@@ -469,16 +472,10 @@ def _check_length(name: str) -> None:
 
 
 def _validate_chinese_name(name: str, id_type: IdType) -> str:
+    # Spaces between Chinese characters are a typing habit, not part of the name (product.md:
+    # strip them); parts of a minority or foreign name in Chinese are joined by the dot.
+    name = "".join(name.split())
     for pos, ch in enumerate(name, start=1):
-        if ch.isspace():
-            raise _name_error(
-                _(
-                    "姓名中间不能有空格（第%(pos)d个字符）；少数民族或外国人的中文姓名请用间隔号「·」分隔"
-                )
-                % {"pos": pos},
-                "name_space",
-                position=pos,
-            )
         if ch.isdigit():
             raise _name_error(
                 _("姓名不能包含数字（第%(pos)d个字符）") % {"pos": pos},
@@ -701,6 +698,54 @@ def suggest_pinyin(name: str) -> tuple[str, str]:
     if first in _STANDARD_IN_MAINLAND:
         reading = None  # 乾 is QIAN, not 干 GAN: read it as written
     return reading or _syllables(first), _syllables(value[1:])
+
+
+def is_latin_name(name: str) -> bool:
+    """A name written in Latin letters (a foreign passport's), not in Chinese characters."""
+    return not any(_is_cjk_ideograph(c) for c in name)
+
+
+def name_pinyin_fields(
+    name: str, *, surname_pinyin: str | None = None, given_pinyin: str | None = None
+) -> tuple[str, str]:
+    """The card's surname and given-name fields (APPLY ``surname_pinyin`` A 20 and
+    ``given_pinyin`` A 30) for an already validated ``name``.
+
+    What the volunteer typed is checked as typed, and an error names that field. Otherwise
+    a Chinese name gets its suggested pinyin, and a name in Latin letters (a foreign
+    passport) is split at its first space (the surname, then the rest; a one-part name is
+    both). A Latin part too long for its field is an error of the name itself, which the
+    volunteer filled in, never of a pinyin field they did not see."""
+    latin = is_latin_name(name)
+    if latin:
+        first, _sep, rest = name.partition(" ")
+        suggested = (first, rest or first)
+    else:
+        surname, given = suggest_pinyin(name)
+        suggested = (surname, given or surname)  # a one-character name: both are its pinyin
+    out = []
+    parts = (
+        (surname_pinyin, suggested[0], 20, "surname_pinyin", _("姓")),
+        (given_pinyin, suggested[1], 30, "given_pinyin", _("名")),
+    )
+    for typed, derived, width, field, part in parts:
+        if typed and typed.strip():
+            out.append(validate_pinyin(typed, width, field=field))
+            continue
+        if latin and len(derived) > width:
+            raise _name_error(
+                _(
+                    "外文姓名（拉丁字母）中的%(part)s「%(value)s」有%(n)d个字母，银行卡最多%(max)d个："
+                    "请按护照机读区的写法填写姓名，或另行填写%(part)s的拼写"
+                )
+                % {"part": part, "value": derived, "n": len(derived), "max": width},
+                "name_part_too_long",
+                part=field,
+                max_length=width,
+                actual_length=len(derived),
+            )
+        out.append(validate_pinyin(derived, width, field=field))
+    return out[0], out[1]
 
 
 def validate_pinyin(value: str | None, width: int, *, field: str = "pinyin") -> str:

@@ -224,12 +224,8 @@ def volunteer_register(
             code="address_length",
             extra={"field": "address"},
         )
-    suggested = identity.suggest_pinyin(ident["name"]) if id_type != "05" else ("", "")
-    surname = identity.validate_pinyin(
-        surname_pinyin or suggested[0] or ident["name"].split(" ")[0], 20
-    )
-    given = identity.validate_pinyin(
-        given_pinyin or suggested[1] or " ".join(ident["name"].split(" ")[1:]) or surname, 30
+    surname, given = identity.name_pinyin_fields(
+        ident["name"], surname_pinyin=surname_pinyin, given_pinyin=given_pinyin
     )
     User = get_user_model()
     try:
@@ -372,10 +368,12 @@ def volunteer_update_contact(
         volunteer.postcode = postcode
         fields.append("postcode")
     if surname_pinyin is not None:
-        volunteer.surname_pinyin = identity.validate_pinyin(surname_pinyin, 20)
+        volunteer.surname_pinyin = identity.validate_pinyin(
+            surname_pinyin, 20, field="surname_pinyin"
+        )
         fields.append("surname_pinyin")
     if given_pinyin is not None:
-        volunteer.given_pinyin = identity.validate_pinyin(given_pinyin, 30)
+        volunteer.given_pinyin = identity.validate_pinyin(given_pinyin, 30, field="given_pinyin")
         fields.append("given_pinyin")
     if fields:
         volunteer.save(update_fields=fields)
@@ -398,6 +396,9 @@ def volunteer_verify(
     ).values_list("organisation", flat=True)
     if not any(user_administers(actor, o) for o in Organisation.objects.filter(pk__in=org_ids)):
         raise PermissionDenied("只有归属组织的管理员可以核验该志愿者的证件")
+    # The lock card_application_submit takes: a submit in flight finishes (and its waiting
+    # application is released below) or starts after this commits and sees the new status.
+    volunteer = Volunteer.objects.select_for_update().get(pk=volunteer.pk)
     if volunteer.verification == Volunteer.Verification.VERIFIED:
         return volunteer
     volunteer.verification = (

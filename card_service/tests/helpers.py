@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 from PIL import Image
@@ -40,3 +41,31 @@ def submit(volunteer, **overrides: Any) -> CardApplication:
         kwargs["postcode"] = "510620"
     kwargs.update(overrides)
     return services.card_application_submit(**kwargs)
+
+
+def partners_file(
+    tmp_path: Path, cutoffs: dict[str, str], *, disabled: tuple[str, ...] = ()
+) -> str:
+    """A partners file (what the sender reads) with these partners' cut-offs; the key and
+    certificate paths are never opened by what reads only the cut-off."""
+    lines = [
+        "[service]",
+        'signing_key = "k"',
+        'signing_cert = "c"',
+        'decryption_key = "k"',
+        'decryption_cert = "c"',
+    ]
+    for code, cutoff in cutoffs.items():
+        lines += [
+            f"[partners.{code}]",
+            f"enabled = {'false' if code in disabled else 'true'}",
+            'host = "127.0.0.1"',
+            'user = "gdvolunteer"',
+            'private_key = "k"',
+            'known_hosts = ["127.0.0.1 ssh-ed25519 AAAA"]',
+            'certificates = ["c"]',
+            f'cutoff = "{cutoff}"',
+        ]
+    path = tmp_path / "partners.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(path)

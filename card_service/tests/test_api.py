@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from card_service.models import Bank, Branch, CardApplication, CardEvent, CardStatus
-from card_service.tests.helpers import branch, jpeg_bytes, submit
+from card_service.tests.helpers import branch, jpeg_bytes, partners_file, submit
 from core.models import AuditLog
 from volunteers.tests.factories import UserFactory, hotline_user, make_volunteer
 
@@ -31,7 +31,13 @@ def assert_error(resp, status: int, code: str) -> dict:
 # --- directory -----------------------------------------------------------------------------
 
 
-def test_banks_list_products_id_types_cutoffs_and_hotlines(api, django_assert_max_num_queries):
+def test_banks_list_products_id_types_cutoffs_and_hotlines(
+    api, django_assert_max_num_queries, settings, tmp_path
+):
+    # the cut-off is the partners file's, which the sender keeps; a disabled bank has none
+    settings.CARD_PARTNERS_FILE = partners_file(
+        tmp_path, {"BOC": "17:00", "ICBC": "15:45", "CEB": "16:30"}, disabled=("ICBC",)
+    )
     with django_assert_max_num_queries(2):
         resp = api.get("/api/card/banks/")
     assert resp.status_code == 200
@@ -41,6 +47,7 @@ def test_banks_list_products_id_types_cutoffs_and_hotlines(api, django_assert_ma
     assert banks["ICBC"]["id_types"] == ["01"]
     assert [p["code"] for p in banks["CEB"]["products"]] == ["D", "C"]
     assert banks["CEB"]["cutoff"] == "16:30"
+    assert banks["BOC"]["cutoff"] == "17:00" and banks["ICBC"]["cutoff"] is None
     assert banks["ICBC"]["hotline"] == "95588"
     assert banks["BOC"]["branch_count"] > 0
 

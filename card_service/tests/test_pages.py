@@ -30,7 +30,7 @@ ACCEPTED_ON = dt.date(2026, 11, 2)
 # state → (fields set on the application, text the next step must show)
 STATES = {
     "submitted": ({}, "实名认证通过后，申请将在银行每日截止时间报送银行"),
-    "queued": ({}, "报送中国银行，报送前可以撤回"),
+    "queued": ({}, "报送前可以撤回"),  # the date: test_progress_dates
     "sent": ({}, "中国银行正在审核您的申请"),
     "accepted": (
         {"card_ref": "REF1", "masked_pan": "621661******1234"},
@@ -104,7 +104,7 @@ def test_activated_card_after_first_spend_shows_the_uniform_window():
     )  # fmt: skip
     html = page_client(volunteer.user).get("/me/card/").content.decode()
     assert "首次消费" in html
-    assert "预计于 2026-12-31 至 2027-01-30 寄送给您" in html
+    assert "预计于 2027-01-01 至 2027-02-01 寄送给您" in html  # 1–2 months, as uniforms says
 
 
 def test_withdraw_button_withdraws_and_returns_to_progress():

@@ -159,3 +159,23 @@ def test_activation_late_in_the_evening_uses_the_shanghai_date():
     c.save(update_fields=["activated_at"])
     years = both(v, D(2025, 6, 1))
     assert years[0].starts_on == D(2025, 2, 1)
+
+
+def test_a_first_spend_alone_is_no_purchase_its_days_spends_is():
+    """The purchase rule reads SPENDS (bank-interface.md 4.3): a FIRST_SPEND only dates the
+    first purchase, which its day's SPENDS counts; both computations agree."""
+    from card_service.models import CardSpend
+
+    v = make_volunteer()
+    c = card(v, applied=D(2024, 5, 1), activated=D(2024, 6, 10))
+    CardSpend.objects.create(
+        bank_id=c.bank_id, application=c, event_id="FS1", event_type="FIRST_SPEND",
+        day=D(2025, 6, 1), count=1, city_code="440100",
+    )  # fmt: skip
+    years = both(v, D(2025, 7, 1))
+    assert not years[1].covered and years[1].reason == R.NO_ACTIVITY
+
+    spent(c, D(2025, 6, 9), count=3)  # the SPENDS of a later day
+    years = both(v, D(2025, 7, 1))
+    assert years[1].covered and years[1].reason == R.PURCHASE
+    assert years[1].qualifying_date == D(2025, 6, 9)

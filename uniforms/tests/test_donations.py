@@ -32,15 +32,19 @@ def at(month: int, day: int, hour: int = 12) -> dt.datetime:
 @pytest.fixture
 def spent(env):
     """Two BOC cardholders (Guangzhou, Foshan) and one ICBC cardholder (Guangzhou); events
-    over November and December, each December file repeating the events before it."""
+    over November and December, each December file repeating the events before it. As
+    bank-interface.md 4.3 says, each FIRST_SPEND comes with its day's SPENDS, which counts
+    that first purchase too."""
     issued_card(make_volunteer(city_code="440100"), "BOCGZ0001")
     issued_card(make_volunteer(city_code="440600"), "BOCFS0001")
     issued_card(make_volunteer(city_code="440100"), "ICBCGZ0001", bank_code="ICBC", product="C")
     boc, icbc = Bank(env, "BOC"), Bank(env, "ICBC")
     nov = [
         ev("B1", "BOCGZ0001", "FIRST_SPEND", at(11, 20)),
+        ev("B1S", "BOCGZ0001", "SPENDS", at(11, 20, 22), "3"),  # the first purchase and 2 more
         ev("B2", "BOCGZ0001", "SPENDS", at(11, 30, 23), "4"),  # 23:00 in Shanghai: still November
         ev("B3", "BOCFS0001", "FIRST_SPEND", at(11, 25)),
+        ev("B3S", "BOCFS0001", "SPENDS", at(11, 25, 22), "1"),
     ]
     dec = [
         ev("B4", "BOCGZ0001", "SPENDS", at(12, 1, 0), "7"),
@@ -56,6 +60,7 @@ def spent(env):
         "EVENT",
         [
             ev("I1", "ICBCGZ0001", "FIRST_SPEND", at(12, 2)),
+            ev("I1S", "ICBCGZ0001", "SPENDS", at(12, 2, 22), "1"),
             ev("I2", "ICBCGZ0001", "SPENDS", at(12, 9), "10"),
         ],
         seq=2,
@@ -67,7 +72,7 @@ def test_repeated_event_files_count_every_purchase_exactly_once(spent):
     rows = selectors.donation_totals(user=operations_user())
     got = {(r["month"], r["bank"], r["city_code"]): r["purchases"] for r in rows}
     assert got == {
-        (dt.date(2026, 11, 1), "BOC", "440100"): 1 + 4,
+        (dt.date(2026, 11, 1), "BOC", "440100"): 3 + 4,
         (dt.date(2026, 11, 1), "BOC", "440600"): 1,
         (dt.date(2026, 12, 1), "BOC", "440100"): 7,
         (dt.date(2026, 12, 1), "BOC", "440600"): 2,
@@ -78,13 +83,30 @@ def test_repeated_event_files_count_every_purchase_exactly_once(spent):
     assert by_city[(11, "BOC", "440600")]["city_name"] == "佛山市"
     months = selectors.donation_by_month_and_bank(rows)
     assert [(m["month"].month, m["banks"]) for m in months] == [
-        (11, {"BOC": 6}),
+        (11, {"BOC": 8}),
         (12, {"BOC": 9, "ICBC": 11}),
     ]
     dec_only = selectors.donation_totals(
         user=operations_user(), date_from=dt.date(2026, 12, 1), bank="BOC"
     )
     assert sum(r["purchases"] for r in dec_only) == 9
+
+
+def test_a_first_spend_is_inside_its_days_spends_and_not_counted_again(db):
+    """FIRST_SPEND + SPENDS(3) on one day are 3 purchases (0.30 CNY), not 4, applied one
+    record at a time as the in-Python path does; the FIRST_SPEND still dates the first
+    purchase and orders the uniform."""
+    from uniforms.models import UniformOrder
+    from uniforms.tests.conftest import bank_event
+
+    app = issued_card(make_volunteer(city_code="440100"), "BOCONE0001")
+    bank_event("BOC", "F1", "BOCONE0001", "FIRST_SPEND", at=at(12, 2, 9))
+    bank_event("BOC", "S1", "BOCONE0001", "SPENDS", "3", at=at(12, 2, 22))
+    [row] = selectors.donation_totals(user=operations_user())
+    assert (row["purchases"], row["cards"], row["min_donation"]) == (3, 1, Decimal("0.30"))
+    app.refresh_from_db()
+    assert app.first_spend_at == at(12, 2, 9)
+    assert UniformOrder.objects.filter(application=app).count() == 1
 
 
 def test_the_report_page_and_csv_for_operations(spent, django_assert_max_num_queries):
@@ -96,7 +118,7 @@ def test_the_report_page_and_csv_for_operations(spent, django_assert_max_num_que
     html = page.content.decode()
     assert "<svg" in html and "<script" not in html
     assert Bank_.objects.get(code="ICBC").short_name in html
-    assert "消费 26 笔，最低捐赠 2.60 元" in html  # 6 + 9 + 11 purchases
+    assert "消费 28 笔，最低捐赠 2.80 元" in html  # 8 + 9 + 11 purchases
 
     with django_assert_max_num_queries(6):
         resp = c.get("/staff/donations.csv?from=2026-12&to=2026-12")

@@ -342,8 +342,6 @@ def test_middle_dot_variants_and_outer_spaces(raw, expected):
     [
         ("", "01", "name_empty"),
         ("  ", "01", "name_empty"),
-        ("张 小明", "01", "name_space"),
-        ("张\u3000小明", "02", "name_space"),
         ("张小明2", "01", "name_digits"),
         ("张小明２", "01", "name_digits"),
         ("张小明A", "01", "name_chars"),
@@ -363,6 +361,40 @@ def test_bad_names(name, id_type, code):
 def test_foreign_names_are_upper_cased_latin_or_chinese():
     assert validate_name("  john   smith ", "05") == "JOHN SMITH"
     assert validate_name("约翰·史密斯", "05") == "约翰·史密斯"
+
+
+@pytest.mark.parametrize(
+    ("raw", "id_type", "expected"),
+    [
+        ("张 三", "01", "张三"),
+        ("张\u3000小明", "02", "张小明"),  # an ideographic space
+        (" 欧阳 小 明 ", "01", "欧阳小明"),
+        ("迪丽热巴 · 迪力木拉提", "01", "迪丽热巴·迪力木拉提"),
+        ("约翰 · 史密斯", "05", "约翰·史密斯"),
+        ("mary  ann   smith", "05", "MARY ANN SMITH"),  # Latin parts keep one space
+    ],
+)
+def test_spaces_between_chinese_characters_are_stripped_latin_ones_kept(raw, id_type, expected):
+    assert validate_name(raw, id_type) == expected
+
+
+def test_card_name_fields_from_a_latin_name_and_which_field_is_wrong():
+    from volunteers.identity import name_pinyin_fields
+
+    assert name_pinyin_fields("SMITH JOHN PAUL") == ("SMITH", "JOHN PAUL")
+    assert name_pinyin_fields("MADONNA") == ("MADONNA", "MADONNA")
+    assert name_pinyin_fields("张小明") == ("ZHANG", "XIAOMING")
+    assert name_pinyin_fields("约翰·史密斯") == ("YUEHAN", "SHIMISI")
+    # typed fields win, and their errors name them
+    assert name_pinyin_fields("SMITH JOHN", given_pinyin="jon") == ("SMITH", "JON")
+    with pytest.raises(ValidationFailed) as typed:
+        name_pinyin_fields("SMITH JOHN", surname_pinyin="SMÏTH")
+    assert typed.value.extra["field"] == "surname_pinyin"
+    # a Latin surname too long for the card: the name is wrong, not an unseen pinyin field
+    with pytest.raises(ValidationFailed) as err:
+        name_pinyin_fields("WOLFESCHLEGELSTEINHAUSEN JOHN")
+    assert err.value.code == "name_part_too_long" and err.value.extra["field"] == "name"
+    assert "外文姓名（拉丁字母）" in err.value.message and "拼音" not in err.value.message
 
 
 def test_four_byte_character_counts_four_bytes():
