@@ -22,7 +22,8 @@ def pytest_runtest_teardown(item, nextitem):
     """A transactional test ends by emptying every table, the calendar seeded by migration
     included: load it again for the tests after it."""
     yield
-    if not _is_transactional(item):
+    # nextitem None: the session's fixtures, the test database among them, are gone by now.
+    if nextitem is None or not _is_transactional(item):
         return
     from pytest_django.plugin import blocking_manager_key
 
