@@ -2,7 +2,8 @@
 
 Outbound: claim the waiting rows into a Batch, encode, seal (sign then encrypt), store the
 sealed bytes and register them as ``PartnerFile(prepared)`` — all in one transaction. Then
-deliver every prepared file over SFTP (atomic upload, idempotent) and mark it delivered.
+deliver every prepared file over SFTP (atomic upload, idempotent), each under its own
+delivery lock so that two senders never upload one file at once, and mark it delivered.
 A crash before the commit leaves nothing claimed; after it, the next run delivers.
 
 Inbound: download to a local file, register the (name, SHA-256) pair, open the envelope
