@@ -47,6 +47,8 @@ def _retry_or_give_up(
 @shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
 def exchange_send_partner(self: Task, partner: str) -> dict[str, int]:
     """One partner: at its cut-off prepare what waits, then deliver what is prepared."""
+    if not _enabled(partner):  # disabled since beat queued this
+        return {"delivered": 0, "busy": 0}
     try:
         report = exchange.send_due(partner)
     except NETWORK_ERRORS as exc:
@@ -57,11 +59,18 @@ def exchange_send_partner(self: Task, partner: str) -> dict[str, int]:
 @shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
 def exchange_receive_partner(self: Task, partner: str) -> dict[str, int]:
     """One partner: fetch and apply what it left for us."""
+    if not _enabled(partner):
+        return {"applied": 0, "refused": 0}
     try:
         report = exchange.receive(partner)
     except NETWORK_ERRORS as exc:
         _retry_or_give_up(self, exc, alert_receive_failed, partner)
     return {"applied": len(report.applied), "refused": len(report.refused)}
+
+
+def _enabled(partner: str) -> bool:
+    cfg = partners.load()
+    return partner in cfg.partners and cfg.partner(partner).enabled
 
 
 @shared_task(acks_late=True)

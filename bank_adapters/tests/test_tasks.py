@@ -197,3 +197,13 @@ def test_a_refused_login_is_not_retried_and_alerted_at_once(toml, celery_events,
     pf.refresh_from_db()
     assert pf.attempts == 1
     assert Alert.objects.get().kind == "delivery_failed"
+
+
+def test_a_partner_disabled_after_its_task_was_queued_is_left_alone(toml, celery_events):
+    toml({"BOC": {"enabled": "false", "port": str(free_port())}})
+    pf = prepared_file()
+    for task in (tasks.exchange_send_partner, tasks.exchange_receive_partner):
+        assert task.apply(args=["BOC"]).successful()
+    pf.refresh_from_db()
+    assert (pf.state, pf.attempts) == ("prepared", 0)
+    assert celery_events["retried"] == [] and not Alert.objects.exists()
