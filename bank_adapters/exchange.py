@@ -2,7 +2,8 @@
 
 Outbound: claim the waiting rows into a Batch, encode, seal (sign then encrypt), store the
 sealed bytes and register them as ``PartnerFile(prepared)`` — all in one transaction. Then
-deliver every prepared file over SFTP (atomic upload, idempotent) and mark it delivered.
+deliver every prepared file over SFTP (atomic upload, idempotent), each under its own
+delivery lock so that two senders never upload one file at once, and mark it delivered.
 A crash before the commit leaves nothing claimed; after it, the next run delivers.
 
 Inbound: download to a local file, register the (name, SHA-256) pair, open the envelope
@@ -33,7 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from bank_adapters import bulk_events, codecs, envelope, partners, stream_envelope
@@ -50,7 +52,6 @@ logger = logging.getLogger(__name__)
 BANKS = ("BOC", "ICBC", "CEB")
 INBOUND_TYPES = {"BOC": ("RESULT", "EVENT", "POLICY"), "ICBC": ("RESULT", "EVENT", "POLICY"),
                  "CEB": ("RESULT", "EVENT", "POLICY"), "UNF": ("STATUS",)}  # fmt: skip
-MAX_DELIVERY_ATTEMPTS = 3
 
 # --- what other apps plug in ------------------------------------------------------------
 
@@ -222,60 +223,137 @@ class DeliveryReport:
     delivered: list[str] = field(default_factory=list)
     already_there: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    # Another process holds the file's delivery lock (it is uploading it now): this run
+    # stopped there, so that the files after it still go in order.
+    busy: list[str] = field(default_factory=list)
+    # Delivered by another process after this run listed it.
+    done_elsewhere: list[str] = field(default_factory=list)
 
 
 def deliver(partner: str, *, progress: Callable[[int], None] | None = None) -> DeliveryReport:
     """Upload every prepared file of ``partner`` (archives before the file that names them).
-    Safe to repeat: a file already on the server with the same bytes counts as delivered."""
+    Safe to repeat and to run twice at once: each file is uploaded under its delivery lock,
+    and a file already on the server with the same bytes counts as delivered."""
     report = DeliveryReport(partner)
     pending = list(
         PartnerFile.objects.filter(
             partner=partner, direction=PartnerFile.Direction.OUT, state=PartnerFile.State.PREPARED
-        ).order_by("business_date", "seq", "-file_type")
+        ).values_list("pk", "name", "business_date", "seq", "file_type")
     )
     # PHOTO before APPLY of the same SEQ: the bank never sees an APPLY without its photos.
-    pending.sort(key=lambda f: (f.business_date, f.seq, f.file_type != "PHOTO"))
+    pending.sort(key=lambda f: (f[2], f[3], f[4] != "PHOTO", f[1]))
     if not pending:
         return report
-    pcfg = partners.load().partner(partner)
+    cfg = partners.load()
+    pcfg = cfg.partner(partner)
     try:
-        with pcfg.sftp_client() as client:
-            for pf in pending:
-                data_path = Path(pf.stored_path)
-                if hashlib.sha256(data_path.read_bytes()).hexdigest() != pf.sha256:
-                    raise ServiceError(f"本地存档 {pf.name} 已损坏", code="archive_corrupt")
-                result = client.upload(pf.name, data_path)
-                PartnerFile.objects.filter(pk=pf.pk).update(
-                    state=PartnerFile.State.DELIVERED,
-                    delivered_at=timezone.now(),
-                    attempts=pf.attempts + 1,
-                    error="",
-                )
-                (report.already_there if result.already_present else report.delivered).append(
-                    pf.name
-                )
-                if progress:
-                    progress(1)
+        client = pcfg.sftp_client()
+        client.connect()
     except HostKeyMismatch as exc:
         alert_raise(kind=Alert.Kind.HOST_KEY, partner=partner, message=exc.message)
         raise
     except (SftpError, OSError) as exc:
-        for pf in pending:
-            if pf.name in report.delivered or pf.name in report.already_there:
-                continue
-            pf.attempts += 1
-            pf.error = str(exc)[:2000]
-            pf.save(update_fields=["attempts", "error", "updated_at"])
-            report.failed.append(pf.name)
-            if pf.attempts == MAX_DELIVERY_ATTEMPTS:
-                alert_raise(
-                    kind=Alert.Kind.DELIVERY_FAILED,
-                    partner=partner,
-                    message=f"{pf.name} 已连续 {pf.attempts} 次发送失败：{exc}",
-                    file=pf,
-                )
+        # Nothing was sent: a failed attempt for every file that is still waiting.
+        for pk, name, *_ in pending:
+            with delivery_lock(cfg, pk) as pf:
+                if pf is not None and pf is not BUSY and _note_failure(pf, exc):
+                    report.failed.append(name)
         raise
+    with client:
+        for pk, name, *_ in pending:
+            failure: Exception | None = None
+            with delivery_lock(cfg, pk) as pf:
+                if pf is BUSY:
+                    report.busy.append(name)
+                    break
+                if pf is None:  # another process delivered it after we listed it
+                    report.done_elsewhere.append(name)
+                    continue
+                data_path = Path(pf.stored_path)
+                if hashlib.sha256(data_path.read_bytes()).hexdigest() != pf.sha256:
+                    raise ServiceError(f"本地存档 {pf.name} 已损坏", code="archive_corrupt")
+                try:
+                    result = client.upload(pf.name, data_path, clear_stale_parts=True)
+                except (SftpError, OSError) as exc:
+                    _note_failure(pf, exc)
+                    report.failed.append(name)
+                    failure = exc
+                else:
+                    _mark_delivered(pf)
+                    (report.already_there if result.already_present else report.delivered).append(
+                        name
+                    )
+            if failure is not None:
+                raise failure  # after the lock's transaction committed the failure note
+            if progress:
+                progress(1)
     return report
+
+
+# --- one file's delivery lock -------------------------------------------------------------
+
+BUSY: Any = object()  # the lock is held by another process
+
+
+@contextmanager
+def delivery_lock(cfg: partners.ServiceConfig, pk: int) -> Iterator[PartnerFile | Any | None]:
+    """Hold the delivery lock of one outbound file while the block runs, without waiting.
+
+    Yields the file re-read under the lock when it still waits to be delivered, None when it
+    no longer does, or ``BUSY`` when another process holds the lock. On PostgreSQL the lock
+    is the row's (``SELECT ... FOR UPDATE SKIP LOCKED``, held by a transaction around the
+    upload, so the delivered mark commits as the lock goes); elsewhere (SQLite: one machine)
+    it is an exclusive ``flock`` on a file in the exchange storage, so that an upload never
+    holds SQLite's single write lock."""
+    waiting = PartnerFile.objects.filter(
+        pk=pk, direction=PartnerFile.Direction.OUT, state=PartnerFile.State.PREPARED
+    )
+    if connection.vendor == "postgresql":
+        with transaction.atomic():
+            row = PartnerFile.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
+            if row is None:
+                yield BUSY
+            else:
+                yield row if row.state == PartnerFile.State.PREPARED else None
+        return
+    folder = cfg.storage_dir / "locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"out-{pk}.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield BUSY
+            return
+        try:
+            yield waiting.first()
+        finally:
+            if not waiting.exists():
+                # Delivered: nobody will want this lock again. Removed while held, so a
+                # process that opened the old file finds the row delivered under it.
+                path.unlink(missing_ok=True)
+    finally:
+        os.close(fd)
+
+
+def _mark_delivered(pf: PartnerFile) -> None:
+    PartnerFile.objects.filter(pk=pf.pk, state=PartnerFile.State.PREPARED).update(
+        state=PartnerFile.State.DELIVERED,
+        delivered_at=timezone.now(),
+        attempts=F("attempts") + 1,
+        error="",
+        updated_at=timezone.now(),
+    )
+
+
+def _note_failure(pf: PartnerFile, exc: BaseException) -> bool:
+    """Count a failed attempt on a file that still waits (never on a delivered one)."""
+    return bool(
+        PartnerFile.objects.filter(pk=pf.pk, state=PartnerFile.State.PREPARED).update(
+            attempts=F("attempts") + 1, error=str(exc)[:2000], updated_at=timezone.now()
+        )
+    )
 
 
 def send(
@@ -311,19 +389,14 @@ def cutoff_due(partner: str, now: dt.datetime) -> bool:
     ).exists()
 
 
-def send_due(*, now: dt.datetime | None = None) -> dict[str, DeliveryReport]:
-    """The beat's job: at each partner's cut-off send what waits; always retry deliveries."""
+def send_due(partner: str, *, now: dt.datetime | None = None) -> DeliveryReport:
+    """One partner's part of the beat's job: at its cut-off prepare what waits, then deliver
+    whatever is prepared. Network errors are raised (the Celery task retries them)."""
     now = now or timezone.now()
-    reports = {}
-    for pcfg in partners.load().enabled_partners():
-        try:
-            if cutoff_due(pcfg.code, now):
-                for file_type in _outbound_types(pcfg.code):
-                    prepare(pcfg.code, file_type, now=now)
-            reports[pcfg.code] = deliver(pcfg.code)
-        except (SftpError, OSError) as exc:
-            logger.warning("delivery to %s failed: %s", pcfg.code, exc)
-    return reports
+    if cutoff_due(partner, now):
+        for file_type in _outbound_types(partner):
+            prepare(partner, file_type, now=now)
+    return deliver(partner)
 
 
 # --- inbound ----------------------------------------------------------------------------
@@ -664,16 +737,6 @@ def receive(partner: str, *, progress: Callable[[int], None] | None = None) -> R
         alert_raise(kind=Alert.Kind.HOST_KEY, partner=partner, message=exc.message)
         raise
     return report
-
-
-def receive_all() -> dict[str, ReceiveReport]:
-    reports = {}
-    for pcfg in partners.load().enabled_partners():
-        try:
-            reports[pcfg.code] = receive(pcfg.code)
-        except (SftpError, OSError) as exc:
-            logger.warning("receiving from %s failed: %s", pcfg.code, exc)
-    return reports
 
 
 def retry_file(file_id: int) -> str:

@@ -151,6 +151,7 @@ class Alert(models.Model):
         QUARANTINED = "quarantined", _("同名文件内容不同，已隔离")
         HOST_KEY = "host_key", _("主机密钥不符")
         DELIVERY_FAILED = "delivery_failed", _("多次发送失败")
+        RECEIVE_FAILED = "receive_failed", _("多次接收失败")
         FULL_PAN = "full_pan", _("收到完整卡号")
         UNKNOWN_RECORD = "unknown_record", _("文件引用未知记录")
         MISMATCH = "mismatch", _("数据不一致")

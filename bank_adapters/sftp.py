@@ -4,8 +4,9 @@
 - The server's host key is pinned from OpenSSH ``known_hosts`` lines; an unknown or changed
   host key raises ``HostKeyMismatch`` (alert, never retried, never auto-accepted).
 - Timeouts on connect, banner, key exchange, authentication and every channel operation.
-- Uploads are atomic (``NAME.part`` → size check → rename → listing check) and never
-  overwrite a different file; downloads prefetch with many concurrent read requests.
+- Uploads are atomic (``NAME.<random>.part`` → size check → rename → listing check) and never
+  overwrite a different file; each attempt writes its own part file (two writers never share
+  one) and removes it when it fails. Downloads prefetch with many concurrent read requests.
 
 Retries and backoff belong to the caller: every error says whether it is ``retryable``.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import secrets
 import socket
 import stat as stat_module
 import time
@@ -377,57 +379,103 @@ class SftpPartnerClient:
     # ------------------------------------------------------------------ upload
 
     def upload(
-        self, name: str, data_or_path: bytes | bytearray | memoryview | Path | str
+        self,
+        name: str,
+        data_or_path: bytes | bytearray | memoryview | Path | str,
+        *,
+        clear_stale_parts: bool = False,
     ) -> UploadResult:
-        """Atomically put ``to_partner/NAME``; same bytes already there → no-op."""
+        """Atomically put ``to_partner/NAME``; same bytes already there → no-op.
+
+        The bytes go to a part file of this attempt's own (``NAME.<random>.part``), removed
+        again if the attempt fails. ``clear_stale_parts`` first removes every other part file
+        of NAME: only for a caller that holds the file's delivery lock, so that whatever part
+        files are left are from attempts that crashed."""
         check_name(name)
         final = f"{TO_PARTNER}/{name}"
-        part = final + PART_SUFFIX
         with _LocalSource(data_or_path) as src:
             existing = self._stat(final)
             if existing is not None:
                 return self._compare_existing(name, final, existing, src)
-
+            if clear_stale_parts:
+                self._remove_parts_of(name)
+            part = f"{final}.{secrets.token_hex(8)}{PART_SUFFIX}"
             try:
-                # "wb" truncates: a .part left by a crashed attempt is replaced.
-                with self.sftp.open(part, "wb", bufsize=0) as fh:
-                    fh.set_pipelined(True)
-                    fh.MAX_REQUEST_SIZE = self.request_size
-                    for chunk in src.chunks():
-                        fh.write(chunk)
-                    self._drain_write_acks(fh)
-            except (OSError, paramiko.SSHException, EOFError) as exc:
-                raise self._io_error(exc, "write", part)
+                return self._upload_via(part, name, final, src)
+            except BaseException:
+                self._remove_quietly(part)
+                raise
 
-            remote = self._stat(part)
-            if remote is None or remote.st_size != src.size:
-                raise SftpError(
-                    _("上传后远端文件大小与本地不符，未改名，请重试上传"),
-                    code="sftp_size_mismatch",
-                    extra={
-                        "path": part,
-                        "local_size": src.size,
-                        "remote_size": None if remote is None else remote.st_size,
-                    },
-                )
+    def _parts_of(self, name: str) -> list[str]:
+        """Part files of NAME in ``to_partner/``: ours (``NAME.<random>.part``) and the
+        single ``NAME.part`` of earlier versions."""
+        return [
+            a.filename
+            for a in self._listdir_attr(TO_PARTNER)
+            if a.filename == name + PART_SUFFIX
+            or (a.filename.startswith(name + ".") and a.filename.endswith(PART_SUFFIX)
+                and "." not in a.filename[len(name) + 1 : -len(PART_SUFFIX)])
+        ]  # fmt: skip
+
+    def _remove_parts_of(self, name: str) -> None:
+        for filename in self._parts_of(name):
             try:
-                # Plain SFTP rename refuses to replace an existing file, which is what we want.
-                self.sftp.rename(part, final)
+                self.sftp.remove(f"{TO_PARTNER}/{filename}")
+            except FileNotFoundError:
+                pass
             except (OSError, paramiko.SSHException, EOFError) as exc:
-                now = self._stat(final)
-                if now is None:
-                    raise self._io_error(exc, "rename", part)
-                return self._compare_existing(name, final, now, src)
+                raise self._io_error(exc, "remove", f"{TO_PARTNER}/{filename}")
 
-            listed = {a.filename: a for a in self._listdir_attr(TO_PARTNER)}
-            entry = listed.get(name)
-            if entry is None or entry.st_size != src.size:
-                raise SftpError(
-                    _("改名后在合作方目录中未找到完整的文件，请重试上传"),
-                    code="sftp_upload_unconfirmed",
-                    extra={"path": final, "local_size": src.size},
-                )
-            return UploadResult(name=name, size=src.size, sha256=src.sha256, already_present=False)
+    def _remove_quietly(self, path: str) -> None:
+        # Best effort: after a lost connection the part file stays, and the next attempt
+        # under the delivery lock removes it (``clear_stale_parts``).
+        try:
+            self.sftp.remove(path)
+        except (OSError, paramiko.SSHException, EOFError, SftpError):
+            pass
+
+    def _upload_via(self, part: str, name: str, final: str, src: _LocalSource) -> UploadResult:
+        try:
+            with self.sftp.open(part, "wb", bufsize=0) as fh:
+                fh.set_pipelined(True)
+                fh.MAX_REQUEST_SIZE = self.request_size
+                for chunk in src.chunks():
+                    fh.write(chunk)
+                self._drain_write_acks(fh)
+        except (OSError, paramiko.SSHException, EOFError) as exc:
+            raise self._io_error(exc, "write", part)
+
+        remote = self._stat(part)
+        if remote is None or remote.st_size != src.size:
+            raise SftpError(
+                _("上传后远端文件大小与本地不符，未改名，请重试上传"),
+                code="sftp_size_mismatch",
+                extra={
+                    "path": part,
+                    "local_size": src.size,
+                    "remote_size": None if remote is None else remote.st_size,
+                },
+            )
+        try:
+            # Plain SFTP rename refuses to replace an existing file, which is what we want.
+            self.sftp.rename(part, final)
+        except (OSError, paramiko.SSHException, EOFError) as exc:
+            now = self._stat(final)
+            if now is None:
+                raise self._io_error(exc, "rename", part)
+            # Another writer renamed first: ours is not needed, whatever the comparison says.
+            self._remove_quietly(part)
+            return self._compare_existing(name, final, now, src)
+
+        listed = {a.filename: a for a in self._listdir_attr(TO_PARTNER)}
+        entry = listed.get(name)
+        if entry is None or entry.st_size != src.size:
+            raise SftpError(
+                _("改名后在合作方目录中未找到完整的文件，请重试上传"),
+                code="sftp_upload_unconfirmed",
+                extra={"path": final, "local_size": src.size},
+            )
+        return UploadResult(name=name, size=src.size, sha256=src.sha256, already_present=False)
 
     def _drain_write_acks(self, fh: paramiko.SFTPFile) -> None:
         # In pipelined mode paramiko drops the write replies it has not read by the time the

@@ -80,9 +80,16 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the web server, the worker and beat share the embedded database.
+    # WAL lets the web server, the worker and beat share the embedded database. IMMEDIATE:
+    # a transaction takes the write lock when it starts, so a second writer waits (up to
+    # the timeout) instead of failing at once with "database is locked" when its snapshot
+    # went stale (two `exchange send` at once).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": env.int("SQLITE_TIMEOUT", default=20),  # seconds a writer waits
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+        }
     )
     DATABASES["default"]["TEST"] = {"NAME": None}
 else:

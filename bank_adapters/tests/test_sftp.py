@@ -85,15 +85,16 @@ def test_different_bytes_are_refused_and_nothing_is_overwritten(
     assert files_in(sftp_root / "to_partner") == [NAME]
 
 
-def test_upload_cut_before_rename_then_retried_leaves_one_file(
+def test_upload_cut_before_rename_removes_its_part_and_a_retry_leaves_one_file(
     sftp_root, sftp_client_factory, monkeypatch
 ):
     data = os.urandom(2 * 1024 * 1024)
     real_rename = paramiko.SFTPClient.rename
-    calls = {"n": 0}
+    calls = {"n": 0, "parts": []}
 
     def rename_fails_once(self, old, new):
         calls["n"] += 1
+        calls["parts"].append(old)
         if calls["n"] == 1:
             raise OSError("Connection lost")  # the crash between .part and rename
         return real_rename(self, old, new)
@@ -103,19 +104,39 @@ def test_upload_cut_before_rename_then_retried_leaves_one_file(
         with pytest.raises(SftpError) as info:
             client.upload(NAME, data)
         assert info.value.retryable is True
-        assert files_in(sftp_root / "to_partner") == [NAME + ".part"]
+        assert files_in(sftp_root / "to_partner") == []  # the failed attempt cleaned up
         client.upload(NAME, data)
     assert files_in(sftp_root / "to_partner") == [NAME]
     assert (sftp_root / "to_partner" / NAME).read_bytes() == data
+    # each attempt wrote a part file of its own, which partners never read
+    first, second = calls["parts"]
+    assert first != second
+    assert all(p.startswith(f"to_partner/{NAME}.") and p.endswith(".part") for p in (first, second))
 
 
-def test_leftover_part_from_a_crash_is_replaced(sftp_root, sftp_client_factory):
-    (sftp_root / "to_partner" / (NAME + ".part")).write_bytes(b"x" * 5_000_000)
+def test_another_writers_part_file_is_left_alone(sftp_root, sftp_client_factory):
+    """Two senders at once never share a part file: ours does not truncate or take theirs."""
+    theirs = sftp_root / "to_partner" / (NAME + ".part")
+    theirs.write_bytes(b"x" * 100_000)
     data = os.urandom(300_000)
     with sftp_client_factory() as client:
         client.upload(NAME, data)
-    assert files_in(sftp_root / "to_partner") == [NAME]
+    assert files_in(sftp_root / "to_partner") == sorted([NAME, NAME + ".part"])
     assert (sftp_root / "to_partner" / NAME).read_bytes() == data
+    assert theirs.read_bytes() == b"x" * 100_000
+
+
+def test_leftover_parts_from_a_crash_are_removed_by_the_lock_holder(sftp_root, sftp_client_factory):
+    folder = sftp_root / "to_partner"
+    (folder / (NAME + ".part")).write_bytes(b"x" * 5_000_000)  # an earlier version's name
+    (folder / (NAME + ".0123456789abcdef.part")).write_bytes(b"y" * 1000)
+    other = "BOC_PHOTO_20261130_0001.zip.p7m.0123456789abcdef.part"
+    (folder / other).write_bytes(b"z")
+    data = os.urandom(300_000)
+    with sftp_client_factory() as client:
+        client.upload(NAME, data, clear_stale_parts=True)
+    assert files_in(folder) == sorted([NAME, other])
+    assert (folder / NAME).read_bytes() == data
 
 
 def test_a_lost_last_write_is_caught_by_the_size_check(sftp_root, sftp_client_factory, monkeypatch):

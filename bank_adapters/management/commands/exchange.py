@@ -9,6 +9,7 @@ re-runs either kind from its stored copy once the cause is fixed."""
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import OperationalError
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -67,6 +68,11 @@ class Command(BaseCommand):
                     self.stdout.write(
                         f"{code}: delivered {len(report.delivered)}, already there {len(report.already_there)}"
                     )
+                    if report.busy:
+                        self.stdout.write(
+                            f"{code}: 另一个发送进程正在上传 {report.busy[0]}，其余文件由它继续发送 "
+                            f"(another send is running: it is uploading {report.busy[0]})"
+                        )
             else:
                 for code in self._partners(partner):
                     with tqdm(desc=f"{code} download", unit="file") as bar:
@@ -77,6 +83,14 @@ class Command(BaseCommand):
                     )
         except ServiceError as exc:
             raise CommandError(exc.message) from exc
+        except OperationalError as exc:
+            # SQLite: another process kept the database's write lock past the busy timeout.
+            if "locked" not in str(exc):
+                raise
+            raise CommandError(
+                "数据库正被另一个进程（可能是另一个发送任务）占用，请稍后重试 "
+                "(the database is busy: another send may be running; try again later)"
+            ) from exc
 
     def _status(self, code: str | None) -> None:
         for row in exchange_status(now=timezone.now()):
