@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -19,12 +19,14 @@ from card_service import qr, rules, selectors, services
 from card_service.serializers import (
     ApplicationSubmitSerializer,
     BankSerializer,
+    BranchQuerySerializer,
     BranchSerializer,
     CardProgressSerializer,
     HotlineCardProgressSerializer,
     HotlineCardQuerySerializer,
     QrPublicRecordSerializer,
 )
+from core.inputs import parse_query
 from volunteers.selectors import volunteer_of
 
 # Enough to tell "too large" from the real size without reading an endless upload.
@@ -73,17 +75,12 @@ class BranchListApi(ListAPIView):
     permission_classes = [AllowAny]
     serializer_class = BranchSerializer
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("bank", str, description="BOC, ICBC or CEB"),
-            OpenApiParameter("city", str, description="city code, e.g. 440100"),
-        ]
-    )
+    @extend_schema(parameters=[BranchQuerySerializer])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        p = self.request.query_params
+        p = parse_query(BranchQuerySerializer, self.request)
         return selectors.branch_list(bank_code=p.get("bank"), city_code=p.get("city"))
 
 

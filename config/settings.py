@@ -201,9 +201,15 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.inputs.Pagination",
+    "DEFAULT_PARSER_CLASSES": [
+        "core.inputs.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "PAGE_SIZE": 50,
 }
+API_MAX_PAGE_SIZE = 200
 SPECTACULAR_SETTINGS = {
     "TITLE": "注册志愿者证服务 API",
     "DESCRIPTION": "Guangdong registered volunteer card service",
