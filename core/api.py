@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
@@ -12,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_default_handler
 
 from core.errors import ServiceError
+from core.views import own_message, request_too_large_message
 
 _DRF_CODES = {
     drf_exceptions.NotAuthenticated: ("not_authenticated", "请先登录"),
@@ -28,10 +30,15 @@ _DRF_CODES = {
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ServiceError):
         return Response(exc.as_dict(), status=exc.http_status)
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            {"code": "request_too_large", "message": request_too_large_message(), "extra": {}},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
     if isinstance(exc, Http404):
-        exc = drf_exceptions.NotFound()
+        exc = drf_exceptions.NotFound(own_message(exc) or None)
     elif isinstance(exc, DjangoPermissionDenied):
-        exc = drf_exceptions.PermissionDenied()
+        exc = drf_exceptions.PermissionDenied(own_message(exc) or None)
     response = drf_default_handler(exc, context)
     if response is None:
         return None
@@ -44,5 +51,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         if isinstance(exc, cls):
             code, message = pair
             break
-    response.data = {"code": code, "message": message, "extra": {}}
+    extra: dict[str, Any] = {}
+    if isinstance(exc, drf_exceptions.Throttled) and exc.wait is not None:
+        # DRF has set Retry-After; say the same in words.
+        seconds = max(1, round(exc.wait))
+        message = f"请求过于频繁，请 {seconds} 秒后再试"
+        extra["retry_after"] = seconds
+    elif own_message(exc):  # a detail we wrote ourselves (Chinese) says more than the default
+        message = str(exc.detail)
+    response.data = {"code": code, "message": message, "extra": extra}
     return response
