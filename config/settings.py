@@ -246,6 +246,11 @@ LOGGING = {
     "filters": {"mask_personal_data": {"()": "core.logging.PersonalDataFilter"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
     },
     "handlers": {
         "console": {
@@ -253,6 +258,15 @@ LOGGING = {
             "formatter": "plain",
             "filters": ["mask_personal_data"],
         },
+        # runserver's access lines: Django's own handler, masked like every other record.
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["mask_personal_data"],
+        },
+    },
+    "loggers": {
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
