@@ -184,3 +184,28 @@ def test_year_bounds_are_named(staff):
     response = staff.get("/api/activities/", {"date": "0001-01-01"})
     assert response.status_code == 400
     assert "1900" in json.dumps(response.json(), ensure_ascii=False)
+
+
+# str.isdigit() says yes to superscript and other scripts' digits: every six-digit postcode
+# check asked it alone, so "²²²²²²" was stored and sent on to the banks and the uniform maker.
+NON_ASCII_POSTCODES = ["²²²²²²", "٥١٠٦٢٠", "５１０６２０"]
+
+
+@pytest.mark.parametrize("postcode", NON_ASCII_POSTCODES)
+def test_profile_postcode_must_be_ascii_digits(staff, postcode):
+    response = staff.patch(
+        "/api/me/", json.dumps({"postcode": postcode}), content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["extra"]["field"] == "postcode"
+
+
+@pytest.mark.parametrize("postcode", NON_ASCII_POSTCODES)
+def test_card_mail_postcode_must_be_ascii_digits(db, postcode):
+    from card_service.tests.helpers import submit
+    from core.errors import ValidationFailed
+
+    volunteer = make_volunteer(organisations=[OrganisationFactory()])
+    with pytest.raises(ValidationFailed) as caught:
+        submit(volunteer, product="C", postcode=postcode)
+    assert caught.value.code == "postcode_invalid"
