@@ -209,3 +209,13 @@ def test_card_mail_postcode_must_be_ascii_digits(db, postcode):
     with pytest.raises(ValidationFailed) as caught:
         submit(volunteer, product="C", postcode=postcode)
     assert caught.value.code == "postcode_invalid"
+
+
+@pytest.mark.parametrize("postcode", NON_ASCII_POSTCODES)
+def test_uniform_postcode_must_be_ascii_digits(postcode):
+    from core.errors import ValidationFailed
+    from uniforms.services import check_address
+
+    with pytest.raises(ValidationFailed) as caught:
+        check_address("广东省广州市天河区体育西路103号", postcode)
+    assert caught.value.extra["field"] == "postcode"
