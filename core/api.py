@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -53,10 +54,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             break
     extra: dict[str, Any] = {}
     if isinstance(exc, drf_exceptions.Throttled) and exc.wait is not None:
-        # DRF has set Retry-After; say the same in words.
-        seconds = max(1, round(exc.wait))
+        # The header and the words say the same wait, rounded up.
+        seconds = max(1, math.ceil(exc.wait))
         message = f"请求过于频繁，请 {seconds} 秒后再试"
         extra["retry_after"] = seconds
+        response["Retry-After"] = str(seconds)
     elif own_message(exc):  # a detail we wrote ourselves (Chinese) says more than the default
         message = str(exc.detail)
     response.data = {"code": code, "message": message, "extra": extra}
