@@ -167,7 +167,7 @@ def everyone(db):
 
 @schema.parametrize()
 @settings(
-    max_examples=40,
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "40")),
     derandomize=True,
     deadline=None,
     database=None,
