@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
@@ -22,18 +22,21 @@ from activities.serializers import (
     FaceCheckSerializer,
     HoursDecisionSerializer,
     HoursEntrySerializer,
+    HoursQuerySerializer,
     InvitationSerializer,
     MySignUpSerializer,
     QrCodeSerializer,
     QrQuerySerializer,
     ScanInputSerializer,
     SelfAttendanceInputSerializer,
+    SignUpQuerySerializer,
     SignUpSerializer,
     StatusChangeSerializer,
     TotalsSerializer,
     VolunteerIdSerializer,
 )
 from core.errors import NotFound
+from core.inputs import parse_query
 from volunteers.models import Organisation, Volunteer
 from volunteers.selectors import volunteer_of
 
@@ -49,9 +52,7 @@ class ActivityListApi(ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        query = ActivitySearchSerializer(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
-        p = query.validated_data
+        p = parse_query(ActivitySearchSerializer, self.request)
         return selectors.activity_search(
             user=self.request.user,
             status=p.get("status"),
@@ -121,9 +122,7 @@ class SignUpCreateApi(APIView):
 class ActivitySignUpListApi(ListAPIView):
     serializer_class = SignUpSerializer
 
-    @extend_schema(
-        parameters=[OpenApiParameter("status", str, description="applied/admitted/removed")]
-    )
+    @extend_schema(parameters=[SignUpQuerySerializer])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -131,7 +130,7 @@ class ActivitySignUpListApi(ListAPIView):
         return selectors.activity_signups(
             user=self.request.user,
             activity_id=self.kwargs["activity_id"],
-            status=self.request.query_params.get("status") or None,
+            status=parse_query(SignUpQuerySerializer, self.request).get("status"),
         )
 
 
@@ -178,13 +177,9 @@ class ActivityQrApi(APIView):
 
     @extend_schema(parameters=[QrQuerySerializer], responses=QrCodeSerializer)
     def get(self, request, activity_id: int, day_id: int):
-        query = QrQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
+        query = parse_query(QrQuerySerializer, request)
         code, expires = selectors.activity_qr_for_admin(
-            user=request.user,
-            activity_id=activity_id,
-            day_id=day_id,
-            action=query.validated_data["action"],
+            user=request.user, activity_id=activity_id, day_id=day_id, action=query["action"]
         )
         return Response(
             QrCodeSerializer(
@@ -248,11 +243,7 @@ class ActivityHoursListApi(ListAPIView):
 
     serializer_class = HoursEntrySerializer
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("status", str, description="credited/pending/withheld/rejected")
-        ]
-    )
+    @extend_schema(parameters=[HoursQuerySerializer])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -260,7 +251,7 @@ class ActivityHoursListApi(ListAPIView):
         return selectors.activity_hours(
             user=self.request.user,
             activity_id=self.kwargs["activity_id"],
-            status=self.request.query_params.get("status") or None,
+            status=parse_query(HoursQuerySerializer, self.request).get("status"),
         )
 
 

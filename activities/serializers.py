@@ -14,6 +14,7 @@ from activities.models import (
     Invitation,
     SignUp,
 )
+from core import inputs
 
 # --- output --------------------------------------------------------------------------------
 
@@ -171,19 +172,21 @@ class QrCodeSerializer(serializers.Serializer):
 
 
 class DayInputSerializer(serializers.Serializer):
-    date = serializers.DateField()
+    date = inputs.DateField()
     start = serializers.TimeField()
     end = serializers.TimeField()
 
 
 class ActivityCreateSerializer(serializers.Serializer):
-    organisation_id = serializers.IntegerField()
+    organisation_id = inputs.IdField()
     name = serializers.CharField(max_length=100)
     kind = serializers.ChoiceField(choices=Activity.Kind.choices, default=Activity.Kind.SERVICE)
     category = serializers.ChoiceField(
         choices=Activity.Category.choices, default=Activity.Category.COMMUNITY
     )
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    description = serializers.CharField(
+        max_length=5000, required=False, allow_blank=True, default=""
+    )
     contact_name = serializers.CharField(max_length=40)
     contact_phone = serializers.CharField(max_length=20)
     address = serializers.CharField(max_length=200)
@@ -194,10 +197,10 @@ class ActivityCreateSerializer(serializers.Serializer):
     lng = serializers.DecimalField(
         max_digits=9, decimal_places=6, required=False, allow_null=True, default=None
     )
-    places = serializers.IntegerField(min_value=1)
+    places = serializers.IntegerField(min_value=1, max_value=100_000)
     members_only = serializers.BooleanField(default=False)
     self_checkin = serializers.BooleanField(default=False)
-    checkin_radius_m = serializers.IntegerField(default=500, min_value=0)
+    checkin_radius_m = serializers.IntegerField(default=500, min_value=0, max_value=100_000)
     checkin_before_min = serializers.IntegerField(default=60, min_value=0, max_value=720)
     checkin_after_min = serializers.IntegerField(default=60, min_value=0, max_value=720)
     days = DayInputSerializer(many=True)
@@ -211,7 +214,7 @@ class StatusChangeSerializer(serializers.Serializer):
 
 
 class VolunteerIdSerializer(serializers.Serializer):
-    volunteer_id = serializers.IntegerField()
+    volunteer_id = inputs.IdField()
 
 
 class ScanInputSerializer(serializers.Serializer):
@@ -219,17 +222,17 @@ class ScanInputSerializer(serializers.Serializer):
 
 
 class SelfAttendanceInputSerializer(serializers.Serializer):
-    activity_id = serializers.IntegerField()
+    activity_id = inputs.IdField()
     action = serializers.ChoiceField(choices=[("in", "签到"), ("out", "签退")])
     lat = serializers.FloatField(min_value=-90, max_value=90)
     lng = serializers.FloatField(min_value=-180, max_value=180)
 
 
 class BackfillInputSerializer(serializers.Serializer):
-    volunteer_id = serializers.IntegerField()
-    day_id = serializers.IntegerField()
-    checked_in_at = serializers.DateTimeField()
-    checked_out_at = serializers.DateTimeField()
+    volunteer_id = inputs.IdField()
+    day_id = inputs.IdField()
+    checked_in_at = inputs.DateTimeField()
+    checked_out_at = inputs.DateTimeField()
     reason = serializers.CharField(max_length=200)
 
 
@@ -243,9 +246,19 @@ class ActivitySearchSerializer(serializers.Serializer):
     city = serializers.CharField(max_length=6, required=False)
     category = serializers.ChoiceField(choices=Activity.Category.choices, required=False)
     kind = serializers.ChoiceField(choices=Activity.Kind.choices, required=False)
-    date = serializers.DateField(required=False, help_text="当天有活动日的活动")
+    date = inputs.DateField(required=False, help_text="当天有活动日的活动")
     q = serializers.CharField(max_length=50, required=False, help_text="关键词（名称、地点）")
-    organisation = serializers.IntegerField(required=False)
+    organisation = inputs.IdField(required=False)
+
+
+class SignUpQuerySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=SignUp.Status.choices, required=False)
+
+
+class HoursQuerySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=HoursEntry.Status.choices, required=False, help_text="pending: 待审核"
+    )
 
 
 class QrQuerySerializer(serializers.Serializer):

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from activities import qr, selectors, services
 from activities.models import Activity
+from activities.serializers import ActivitySearchSerializer
 from core.errors import NotFound, PermissionDenied, ServiceError
 from volunteers.roles import administered_org_ids
 from volunteers.selectors import volunteer_of
@@ -37,12 +38,16 @@ def _http_errors(view):
 
 
 def activity_list(request: HttpRequest) -> HttpResponse:
-    p = request.GET
+    # Blank filters mean "any"; a filter that is not valid is not applied.
+    query = ActivitySearchSerializer(data={k: v for k, v in request.GET.items() if v})
+    p = query.validated_data if query.is_valid() else {}
+    if query.errors:
+        messages.error(request, "筛选条件有误，已显示全部活动")
     activities = selectors.activity_search(
         user=request.user,
-        city_code=p.get("city") or None,
-        category=p.get("category") or None,
-        keyword=p.get("q") or None,
+        city_code=p.get("city"),
+        category=p.get("category"),
+        keyword=p.get("q"),
     )[:50]
     return render(
         request,

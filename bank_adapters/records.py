@@ -261,7 +261,7 @@ def _check_event(r: EventRecord) -> None:
         if d is not None:
             raise Bad(f"事件类型 {t} 的 detail 应为空", "detail")
     elif t == "SPENDS":
-        if d is None or not d.isdigit():
+        if d is None or not (d.isascii() and d.isdigit()):
             raise Bad("事件类型 SPENDS 的 detail 应为消费笔数（仅数字）", "detail")
     elif t == "CANCELLED":
         if d not in F.CANCEL_REASONS:

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -19,16 +19,25 @@ from card_service import qr, rules, selectors, services
 from card_service.serializers import (
     ApplicationSubmitSerializer,
     BankSerializer,
+    BranchQuerySerializer,
     BranchSerializer,
     CardProgressSerializer,
     HotlineCardProgressSerializer,
     HotlineCardQuerySerializer,
     QrPublicRecordSerializer,
 )
+from core.inputs import parse_query
 from volunteers.selectors import volunteer_of
 
-# Enough to tell "too large" from the real size without reading an endless upload.
-_PHOTO_READ_LIMIT = rules.PHOTO_MAX_BYTES * 8
+
+def _photo_bytes(photo: Any) -> bytes:
+    """The uploaded photo; one larger than the rules allow is refused with its real size,
+    without being read."""
+    if photo is None:
+        return b""
+    if photo.size > rules.PHOTO_MAX_BYTES:
+        raise rules.photo_too_large(photo.size)
+    return photo.read(rules.PHOTO_MAX_BYTES + 1)
 
 
 def submit_kwargs(data: dict[str, Any], photo: Any) -> dict[str, Any]:
@@ -41,17 +50,14 @@ def submit_kwargs(data: dict[str, Any], photo: Any) -> dict[str, Any]:
             id_number=data.get("guardian_id_number", ""),
             relation=data.get("guardian_relation", ""),
         )
-    branch_id = data.get("branch_id")
-    if isinstance(branch_id, str):
-        branch_id = int(branch_id) if branch_id.isdigit() else None
     return {
         "bank_code": data.get("bank_code", ""),
         "product": data.get("product", ""),
-        "branch_id": branch_id,
+        "branch_id": data.get("branch_id"),
         "mail_address": data.get("mail_address", ""),
         "postcode": (data.get("postcode") or "").strip(),
         "uniform_size": data.get("uniform_size", ""),
-        "photo": photo.read(_PHOTO_READ_LIMIT) if photo is not None else b"",
+        "photo": _photo_bytes(photo),
         "guardian": guardian,
     }
 
@@ -73,17 +79,12 @@ class BranchListApi(ListAPIView):
     permission_classes = [AllowAny]
     serializer_class = BranchSerializer
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("bank", str, description="BOC, ICBC or CEB"),
-            OpenApiParameter("city", str, description="city code, e.g. 440100"),
-        ]
-    )
+    @extend_schema(parameters=[BranchQuerySerializer])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        p = self.request.query_params
+        p = parse_query(BranchQuerySerializer, self.request)
         return selectors.branch_list(bank_code=p.get("bank"), city_code=p.get("city"))
 
 

@@ -15,7 +15,7 @@ from PIL import Image, UnidentifiedImageError
 from bank_adapters import codecs
 from bank_adapters.errors import FileFormatError
 from bank_adapters.records import ApplyRecord, Header
-from core.errors import ValidationFailed
+from core.errors import ValidationFailed, size_label
 
 BANKS = ("BOC", "ICBC", "CEB")
 PHOTO_MAX_BYTES = 500 * 1024
@@ -49,14 +49,18 @@ def age_on(birth: dt.date, day: dt.date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
+def photo_too_large(size: int) -> ValidationFailed:
+    return refuse(
+        f"证件照过大：{size_label(size)}，最大 {size_label(PHOTO_MAX_BYTES)}",
+        "photo_too_large",
+        "photo",
+    )
+
+
 def check_photo(data: bytes) -> str:
     """Decode the photo to prove it is a real JPEG within the limits; returns its SHA-256."""
     if len(data) > PHOTO_MAX_BYTES:
-        raise refuse(
-            f"证件照过大：{len(data) // 1024} KB，最大 {PHOTO_MAX_BYTES // 1024} KB",
-            "photo_too_large",
-            "photo",
-        )
+        raise photo_too_large(len(data))
     try:
         with Image.open(io.BytesIO(data)) as img:
             fmt = img.format

@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from card_service import selectors
 from card_service.models import Bank, Branch, CardApplication
+from core import inputs
 
 
 class CardBankProductSerializer(serializers.Serializer):
@@ -55,13 +56,18 @@ class BranchSerializer(serializers.ModelSerializer):
         return selectors.city_name(obj.city_code)
 
 
+class BranchQuerySerializer(serializers.Serializer):
+    bank = serializers.CharField(max_length=8, required=False, help_text="BOC, ICBC or CEB")
+    city = serializers.CharField(max_length=6, required=False, help_text="city code, e.g. 440100")
+
+
 class ApplicationSubmitSerializer(serializers.Serializer):
     """The apply form. Everything but the photo may be blank here: the service refuses a
     missing choice with a message that says what to pick."""
 
     bank_code = serializers.CharField(max_length=8, required=False, allow_blank=True, default="")
     product = serializers.CharField(max_length=1, required=False, allow_blank=True, default="")
-    branch_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+    branch_id = inputs.IdField(required=False, allow_null=True, default=None)
     mail_address = serializers.CharField(
         max_length=200, required=False, allow_blank=True, default="", trim_whitespace=False
     )
@@ -182,7 +188,7 @@ class HotlineCardProgressSerializer(CardProgressSerializer):
 
 class HotlineCardQuerySerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200, allow_blank=True)
-    volunteer_id = serializers.IntegerField(required=False, allow_null=True)
+    volunteer_id = inputs.IdField(required=False, allow_null=True)
     volunteer_no = serializers.CharField(max_length=20, required=False, allow_blank=True)
     id_type = serializers.CharField(max_length=2, required=False, allow_blank=True)
     id_number = serializers.CharField(max_length=40, required=False, allow_blank=True)

@@ -144,7 +144,7 @@ def _check_delivery(
         )
     if any(ch in address for ch in "|\r\n"):
         raise refuse("邮寄地址不能包含 | 或换行", "field_chars", "mail_address")
-    if not (len(postcode) == 6 and postcode.isdigit()):
+    if not (len(postcode) == 6 and postcode.isascii() and postcode.isdigit()):
         raise refuse("邮政编码应为6位数字", "postcode_invalid", "postcode")
     return None, address, postcode
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from functools import wraps
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -20,8 +21,10 @@ from bank_adapters import ops
 from card_service import selectors, services
 from card_service.api import submit_kwargs
 from card_service.models import CardApplication
-from card_service.rules import age_on
-from core.errors import NotFound, PermissionDenied, ServiceError
+from card_service.rules import PHOTO_MAX_BYTES, age_on
+from card_service.serializers import ApplicationSubmitSerializer
+from core.errors import NotFound, PermissionDenied, ServiceError, size_label
+from core.inputs import FormIdField
 from core.throttling import page_throttle_wait, throttled_message
 from volunteers.models import Volunteer
 from volunteers.roles import is_operations
@@ -148,6 +151,7 @@ def _apply_context(
         "minor": age_on(volunteer.birth_date, timezone.localdate()) < 18,
         "replacement": selectors.is_replacement(volunteer),
         "fee_note": selectors.FEE_NOTE,
+        "photo_max": size_label(PHOTO_MAX_BYTES),
         "values": values,
         "errors": errors,
     }
@@ -168,18 +172,26 @@ def card_apply(request: HttpRequest) -> HttpResponse:
     errors: dict[str, str] = {}
     if request.method == "POST":
         values = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
-        try:
-            services.card_application_submit(
-                volunteer=volunteer,
-                actor=request.user,
-                **submit_kwargs(values, request.FILES.get("photo")),
-            )
-        except ServiceError as exc:
-            field = FORM_FIELDS.get(exc.extra.get("field", ""), "general")
-            errors[field] = exc.message
+        # The API's serializer parses the form: lengths, numbers and NUL characters.
+        form = ApplicationSubmitSerializer(data={k: v for k, v in values.items() if v != ""})
+        if not form.is_valid():
+            errors = {
+                (name if name in FORM_FIELDS.values() else "general"): str(problems[0])
+                for name, problems in form.errors.items()
+            }
         else:
-            messages.success(request, "申请已提交，您可以在本页查看办理进度。")
-            return redirect("card-progress-page")
+            try:
+                services.card_application_submit(
+                    volunteer=volunteer,
+                    actor=request.user,
+                    **submit_kwargs(form.validated_data, request.FILES.get("photo")),
+                )
+            except ServiceError as exc:
+                field = FORM_FIELDS.get(exc.extra.get("field", ""), "general")
+                errors[field] = exc.message
+            else:
+                messages.success(request, "申请已提交，您可以在本页查看办理进度。")
+                return redirect("card-progress-page")
     status = 400 if errors else 200
     return render(
         request,
@@ -233,6 +245,11 @@ def ecard_photo(request: HttpRequest) -> HttpResponse:
     return FileResponse(app.photo.open("rb"), content_type="image/jpeg")
 
 
+class QrAttendanceForm(forms.Form):
+    day_id = FormIdField()
+    action = forms.ChoiceField(choices=[("in", "签到"), ("out", "签退")])
+
+
 @_http_errors
 @require_http_methods(["GET", "POST"])
 def qr_page(request: HttpRequest, token: str) -> HttpResponse:
@@ -252,17 +269,16 @@ def qr_page(request: HttpRequest, token: str) -> HttpResponse:
     except NotFound:
         return render(request, "card_service/qr_invalid.html", status=404)
     if request.method == "POST":
+        form = QrAttendanceForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "请选择活动日，并选择签到或签退。")
+            return redirect(request.path)
         try:
-            services.card_qr_attendance(
-                token=token,
-                admin=request.user,
-                day_id=int(request.POST.get("day_id") or 0),
-                action=request.POST.get("action", ""),
-            )
+            services.card_qr_attendance(token=token, admin=request.user, **form.cleaned_data)
         except ServiceError as exc:
             messages.error(request, exc.message)
         else:
-            label = "签到" if request.POST.get("action") == "in" else "签退"
+            label = "签到" if form.cleaned_data["action"] == "in" else "签退"
             messages.success(request, f"已为志愿者 {record.name_masked} {label}成功。")
         return redirect(request.path)
     may_check_in = selectors.qr_scanner_may_check_in(request.user, record)
@@ -295,11 +311,14 @@ def ops_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 def ops_alert_resolve(request: HttpRequest, alert_id: int) -> HttpResponse:
     try:
-        ops.alert_resolve(alert_id=alert_id, actor=request.user, note=request.POST.get("note", ""))
+        note = forms.CharField(max_length=500, required=False).clean(request.POST.get("note", ""))
+        ops.alert_resolve(alert_id=alert_id, actor=request.user, note=note)
     except (NotFound, PermissionDenied):
         raise
     except ServiceError as exc:
         messages.error(request, exc.message)
+    except forms.ValidationError:
+        messages.error(request, "处理说明有误：最多 500 个字，不能含有控制字符")
     else:
         messages.success(request, "告警已标记为已处理。")
     return redirect("ops-page")

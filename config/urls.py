@@ -23,3 +23,9 @@ urlpatterns = [
     path("", include("uniforms.urls")),
     path("", include("insurance.urls")),
 ]
+
+# API paths answer {"code", "message", "extra"}; pages answer in the site's template.
+handler400 = "core.views.bad_request"
+handler403 = "core.views.permission_denied"
+handler404 = "core.views.page_not_found"
+handler500 = "core.views.server_error"

@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
@@ -13,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_default_handler
 
 from core.errors import ServiceError
+from core.views import own_message, request_too_large_message
 
 _DRF_CODES = {
     drf_exceptions.NotAuthenticated: ("not_authenticated", "请先登录"),
@@ -29,10 +31,15 @@ _DRF_CODES = {
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ServiceError):
         return Response(exc.as_dict(), status=exc.http_status)
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            {"code": "request_too_large", "message": request_too_large_message(), "extra": {}},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
     if isinstance(exc, Http404):
-        exc = drf_exceptions.NotFound()
+        exc = drf_exceptions.NotFound(own_message(exc) or None)
     elif isinstance(exc, DjangoPermissionDenied):
-        exc = drf_exceptions.PermissionDenied()
+        exc = drf_exceptions.PermissionDenied(own_message(exc) or None)
     response = drf_default_handler(exc, context)
     if response is None:
         return None
@@ -51,8 +58,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         # and a Chinese message of their own.
         code, message = exc.default_code, str(exc.detail)
     if isinstance(exc, drf_exceptions.Throttled) and exc.wait is not None:
-        wait = max(1, math.ceil(exc.wait))
-        message = f"请求过于频繁，请 {wait} 秒后再试"
-        extra = {"wait_seconds": wait}
+        # The header and the words say the same wait, rounded up.
+        seconds = max(1, math.ceil(exc.wait))
+        message = f"请求过于频繁，请 {seconds} 秒后再试"
+        extra = {"wait_seconds": seconds, "retry_after": seconds}
+        response["Retry-After"] = str(seconds)
+    elif own_message(exc):  # a detail we wrote ourselves (Chinese) says more than the default
+        message = str(exc.detail)
     response.data = {"code": code, "message": message, "extra": extra}
     return response

@@ -77,3 +77,11 @@ class IntegrationError(ServiceError):
     code = "integration_error"
     http_status = 502
     default_message = "与合作方交换数据时出错"
+
+
+def size_label(n: int) -> str:
+    """``2097152`` → ``2 MB``, ``512000`` → ``500 KB`` (rounded up: never under-states)."""
+    if n >= 1024 * 1024:
+        tenths = -(-n * 10 // (1024 * 1024))
+        return f"{tenths // 10} MB" if tenths % 10 == 0 else f"{tenths / 10:.1f} MB"
+    return f"{-(-n // 1024)} KB"

@@ -64,10 +64,28 @@ _PAN_RE = re.compile(r"(?<!\d)(\d{6})(\d{3,9})(\d{4})(?!\d)")
 _SPACED_PAN_RE = re.compile(r"(?<!\d)(\d{4}(?:[ -]\d{4}){2,3}(?:[ -]\d{1,4})?)(?!\d)")
 
 
+# Secrets in URLs, as access logs print them: the card QR token after /q/ (any case) or
+# /api/card/qr/, an activity's check-in code after /activities/scan/, and the values of
+# look-up parameters in a query string (any ID type, not only mainland numbers).
+_URL_TOKEN_RE = re.compile(r"(/(?:q|Q|api/card/qr|activities/scan)/)([^/?#\s\"']+)")
+_QUERY_SECRET_RE = re.compile(
+    r"([?&;](?:id_number|guardian_id_number|mobile|key|card_ref|token|code|password)=)"
+    r"([^&;\s\"']*)",
+    re.IGNORECASE,
+)
+
+
+def _masked_token(token: str) -> str:
+    return token[:3] + "***" if len(token) > 6 else "***"
+
+
 def mask_text(text: str) -> str:
-    """Mask every ID-number, mobile and card-number-like digit run inside free text."""
+    """Mask every ID-number, mobile, card-number-like digit run, QR token and look-up
+    parameter inside free text (log lines, access-log request lines)."""
     if not text:
         return text
+    text = _URL_TOKEN_RE.sub(lambda m: m.group(1) + _masked_token(m.group(2)), text)
+    text = _QUERY_SECRET_RE.sub(lambda m: m.group(1) + ("***" if m.group(2) else ""), text)
     text = _SPACED_PAN_RE.sub(lambda m: mask_pan(m.group(1)), text)
     text = _ID_RE.sub(lambda m: m.group(1)[:4] + "*" * 10 + m.group(3)[-4:], text)
     text = _MOBILE_RE.sub(lambda m: (m.group(1) or "") + m.group(2) + "****" + m.group(4), text)

@@ -7,11 +7,12 @@ from typing import Any
 from rest_framework import serializers
 
 from card_service.serializers import CardProgressSerializer
+from core import inputs
 
 
 class HotlineCoverageQuerySerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200, help_text="为何查询（来电事由），写入审计日志")
-    incident_at = serializers.DateTimeField(help_text="事发时间（北京时间）")
+    incident_at = inputs.DateTimeField(help_text="事发时间（北京时间）")
     id_type = serializers.CharField(max_length=2, required=False, allow_blank=True)
     id_number = serializers.CharField(max_length=40, required=False, allow_blank=True)
     volunteer_no = serializers.CharField(max_length=20, required=False, allow_blank=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as HttpForbidden
 from django.http import HttpRequest, HttpResponse
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from card_service.rules import BANKS
 from core.errors import ServiceError
+from core.inputs import YEAR_MAX, YEAR_MIN
 from core.throttling import page_throttle_wait, throttled_message
 from insurance import selectors
 from volunteers.roles import is_hotline, is_operations
@@ -28,10 +30,18 @@ LOOKUP_KINDS = (
 def _parse_incident(value: str) -> dt.datetime | None:
     for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"):
         try:
-            return timezone.make_aware(dt.datetime.strptime(value.strip(), fmt))
+            moment = dt.datetime.strptime(value.strip(), fmt)
         except ValueError:
             continue
+        return timezone.make_aware(moment) if YEAR_MIN <= moment.year <= YEAR_MAX else None
     return None
+
+
+class HotlineForm(forms.Form):
+    kind = forms.ChoiceField(choices=LOOKUP_KINDS)
+    key = forms.CharField(max_length=40)
+    incident_at = forms.CharField(max_length=40, required=False)
+    reason = forms.CharField(max_length=200, required=False)
 
 
 @login_required
@@ -42,19 +52,23 @@ def hotline_page(request: HttpRequest) -> HttpResponse:
     form = request.POST if request.method == "POST" else {}
     context: dict = {"form": form, "kinds": LOOKUP_KINDS, "answer": None, "error": ""}
     if request.method == "POST":
-        kind = form.get("kind", "id_number")
-        key = form.get("key", "").strip()
-        incident = _parse_incident(form.get("incident_at", ""))
+        parsed = HotlineForm(form)
+        valid = parsed.is_valid()
+        data = parsed.cleaned_data if valid else {}
+        kind, key = data.get("kind"), data.get("key")
+        incident = _parse_incident(data.get("incident_at", ""))
         if wait := page_throttle_wait(request, "hotline"):
             context["error"] = throttled_message(wait)
-        elif kind not in dict(LOOKUP_KINDS) or not key:
+        elif not valid and set(parsed.errors) - {"kind", "key"}:
+            context["error"] = "查询事由或事发时间有误：事由最多 200 字，且不能含有控制字符"
+        elif not valid:
             context["error"] = "请选择查询方式并输入证件号码、志愿者编号或卡片参考号"
         elif incident is None:
             context["error"] = "请输入事发时间，如 2026-05-06 10:30"
         else:
             try:
                 context["answer"] = selectors.hotline_coverage(
-                    user=request.user, reason=form.get("reason", ""), incident_at=incident,
+                    user=request.user, reason=data["reason"], incident_at=incident,
                     **{kind: key},
                 )  # fmt: skip
             except ServiceError as exc:
@@ -66,7 +80,7 @@ def hotline_page(request: HttpRequest) -> HttpResponse:
 def reconciliation_page(request: HttpRequest) -> HttpResponse:
     if not is_operations(request.user):
         raise HttpForbidden("只有运营人员可以查看保单核对")
-    bank = request.GET.get("bank") or None
+    bank = request.GET.get("bank") if request.GET.get("bank") in BANKS else None
     missing = selectors.policies_missing(user=request.user, bank=bank)
     unexpected = selectors.policies_unexpected(user=request.user, bank=bank)
     not_computed = selectors.policies_not_computed(user=request.user, bank=bank)

@@ -43,7 +43,7 @@ def check_address(mail_address: str, postcode: str) -> tuple[str, str]:
             code="address_unfit",
             extra={"field": "mail_address"},
         ) from None
-    if len(code) != 6 or not code.isdigit():
+    if len(code) != 6 or not (code.isascii() and code.isdigit()):
         raise ValidationFailed(
             "邮政编码应为6位数字", code="postcode_invalid", extra={"field": "postcode"}
         )

@@ -19,8 +19,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from card_service.models import Bank
 from core.errors import NotFound, PermissionDenied, ServiceError
+from core.inputs import YEAR_MAX, YEAR_MIN
 from uniforms import charts, selectors, services
 from uniforms.models import UniformSize
+from uniforms.serializers import UniformCorrectionSerializer
 from volunteers.selectors import volunteer_of
 
 
@@ -50,14 +52,19 @@ def _base() -> object:
 def my_uniform(request: HttpRequest) -> HttpResponse:
     volunteer = volunteer_of(request.user)
     if request.method == "POST":
-        p = request.POST
+        # The API's serializer parses the form; a blank field means "unchanged".
+        fields = ("mail_address", "postcode", "size")
+        form = UniformCorrectionSerializer(
+            data={k: request.POST[k].strip() for k in fields if request.POST.get(k, "").strip()}
+        )
+        if not form.is_valid():
+            messages.error(request, "；".join(str(e[0]) for e in form.errors.values()))
+            return redirect("my-uniform-page")
         try:
             services.uniform_order_correct(
                 volunteer=volunteer,
                 actor=request.user,
-                mail_address=p.get("mail_address", "").strip() or None,
-                postcode=p.get("postcode", "").strip() or None,
-                size=p.get("size") or None,
+                **{k: form.validated_data.get(k) for k in fields},
             )
         except ServiceError as exc:
             messages.error(request, exc.message)
@@ -78,9 +85,10 @@ def my_uniform(request: HttpRequest) -> HttpResponse:
 
 def _month(value: str | None) -> dt.date | None:
     try:
-        return dt.datetime.strptime(value or "", "%Y-%m").date()
+        month = dt.datetime.strptime(value or "", "%Y-%m").date()
     except ValueError:
         return None
+    return month if YEAR_MIN <= month.year <= YEAR_MAX else None
 
 
 def _filters(request: HttpRequest) -> dict:
@@ -89,6 +97,8 @@ def _filters(request: HttpRequest) -> dict:
     if end is not None:
         end = selectors.add_months(end, 1) - dt.timedelta(days=1)
     bank = request.GET.get("bank") or None
+    if bank not in set(Bank.objects.values_list("code", flat=True)):
+        bank = None
     return {"date_from": start, "date_to": end, "bank": bank}
 
 

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import NotFound, ValidationFailed
+from core.inputs import parse_query
 from volunteers import selectors, services
 from volunteers.lockout import LoginLocked, lockout_message
 from volunteers.models import Organisation
@@ -21,7 +22,9 @@ from volunteers.serializers import (
     DecisionSerializer,
     HotlineLookupSerializer,
     MembershipApplySerializer,
+    MembershipQuerySerializer,
     MembershipSerializer,
+    OrganisationQuerySerializer,
     OrganisationSerializer,
     ProfileUpdateSerializer,
     ReasonSerializer,
@@ -149,12 +152,13 @@ class OrganisationListApi(ListAPIView):
     serializer_class = OrganisationSerializer
     permission_classes = [AllowAny]
 
+    @extend_schema(parameters=[OrganisationQuerySerializer])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
-        parent = self.request.query_params.get("parent")
-        return selectors.organisation_list(
-            parent_id=int(parent) if parent and parent.isdigit() else None,
-            keyword=self.request.query_params.get("q", ""),
-        )
+        p = parse_query(OrganisationQuerySerializer, self.request)
+        return selectors.organisation_list(parent_id=p.get("parent"), keyword=p.get("q", ""))
 
 
 class OrganisationDetailApi(APIView):
@@ -179,11 +183,15 @@ class OrganisationVolunteersApi(ListAPIView):
 class OrganisationMembershipsApi(ListAPIView):
     serializer_class = MembershipSerializer
 
+    @extend_schema(parameters=[MembershipQuerySerializer])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
         qs = selectors.organisation_pending_memberships(
             user=self.request.user, organisation_id=self.kwargs["organisation_id"]
         )
-        wanted = self.request.query_params.get("status")
+        wanted = parse_query(MembershipQuerySerializer, self.request).get("status")
         return qs.filter(status=wanted) if wanted else qs
 
 

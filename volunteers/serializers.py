@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from core import inputs
 from volunteers.identity import IdType
 from volunteers.models import Membership, Organisation, Volunteer
 
@@ -73,14 +74,16 @@ class RegisterInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=60)
     id_type = serializers.CharField(max_length=2)
     id_number = serializers.CharField(max_length=40)
-    id_expiry = serializers.DateField()
+    id_expiry = inputs.DateField()
     mobile = serializers.CharField(max_length=30)
     city_code = serializers.CharField(max_length=6)
-    organisation_ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=True)
+    organisation_ids = serializers.ListField(
+        child=inputs.IdField(), allow_empty=True, max_length=20
+    )
     address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     postcode = serializers.CharField(max_length=6, required=False, allow_blank=True, default="")
     gender = serializers.ChoiceField(choices=["M", "F"], required=False, allow_null=True)
-    birth_date = serializers.DateField(required=False, allow_null=True)
+    birth_date = inputs.DateField(required=False, allow_null=True)
     nationality = serializers.CharField(max_length=3, required=False, allow_blank=True)
     surname_pinyin = serializers.CharField(max_length=40, required=False, allow_blank=True)
     given_pinyin = serializers.CharField(max_length=60, required=False, allow_blank=True)
@@ -109,7 +112,7 @@ class ProfileUpdateSerializer(serializers.Serializer):
 
 
 class MembershipApplySerializer(serializers.Serializer):
-    organisation_id = serializers.IntegerField()
+    organisation_id = inputs.IdField()
 
 
 class DecisionSerializer(serializers.Serializer):
@@ -119,6 +122,15 @@ class DecisionSerializer(serializers.Serializer):
 
 class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class OrganisationQuerySerializer(serializers.Serializer):
+    parent = inputs.IdField(required=False, help_text="上级组织")
+    q = serializers.CharField(max_length=50, required=False, help_text="名称关键词")
+
+
+class MembershipQuerySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Membership.Status.choices, required=False)
 
 
 class HotlineLookupSerializer(serializers.Serializer):

@@ -212,7 +212,7 @@ def volunteer_register(
         )
     if id_expiry < timezone.localdate():
         raise ValidationFailed("证件已过有效期", code="id_expired", extra={"field": "id_expiry"})
-    if postcode and (len(postcode) != 6 or not postcode.isdigit()):
+    if postcode and (len(postcode) != 6 or not (postcode.isascii() and postcode.isdigit())):
         raise ValidationFailed("邮政编码应为6位数字", code="postcode", extra={"field": "postcode"})
     if any(ch in address for ch in "|\r\n"):
         raise ValidationFailed(
@@ -361,7 +361,7 @@ def volunteer_update_contact(
         volunteer.address = address.strip()
         fields.append("address")
     if postcode is not None:
-        if postcode and (len(postcode) != 6 or not postcode.isdigit()):
+        if postcode and (len(postcode) != 6 or not (postcode.isascii() and postcode.isdigit())):
             raise ValidationFailed(
                 "邮政编码应为6位数字", code="postcode", extra={"field": "postcode"}
             )
