@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "insurance",
     "uniforms",
     "org_console",
+    "certificates",
 ]
 
 MIDDLEWARE = [

@@ -22,4 +22,5 @@ urlpatterns = [
     path("", include("card_service.page_urls")),
     path("", include("uniforms.urls")),
     path("", include("insurance.urls")),
+    path("", include("certificates.urls")),
 ]
