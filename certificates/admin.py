@@ -13,9 +13,9 @@ class CertificateAdmin(admin.ModelAdmin):
     search_fields = ["number", "volunteer__volunteer_no"]
     raw_id_fields = ["volunteer", "activity", "revoked_by"]
     exclude = ["pdf"]
-    readonly_fields = [
-        f.name for f in Certificate._meta.concrete_fields if f.name != "pdf"
-    ] + ["organisations"]
+    readonly_fields = [f.name for f in Certificate._meta.concrete_fields if f.name != "pdf"] + [
+        "organisations"
+    ]
 
     def has_add_permission(self, request) -> bool:
         return False

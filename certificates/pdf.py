@@ -57,13 +57,15 @@ def _p(text: Any, style: ParagraphStyle = CELL) -> Paragraph:
 def _hours_table(rows: list[dict[str, Any]], total_label: str, total: str) -> Table:
     data = [[_p("活动名称"), _p("发布组织"), _p("服务日期"), _p("天数"), _p("时长（小时）")]]
     for r in rows:
-        dates = r["first_date"] if r["first_date"] == r["last_date"] else (
-            f"{r['first_date']} 至 {r['last_date']}"
+        dates = (
+            r["first_date"]
+            if r["first_date"] == r["last_date"]
+            else (f"{r['first_date']} 至 {r['last_date']}")
         )
         data.append([_p(r["name"]), _p(r["organisation"]), _p(dates), _p(r["days"]),
                      _p(r["hours"])])  # fmt: skip
     data.append([_p(total_label), "", "", "", _p(total)])
-    table = Table(data, colWidths=[58 * mm, 42 * mm, 40 * mm, 12 * mm, 22 * mm], repeatRows=1)
+    table = Table(data, colWidths=[52 * mm, 40 * mm, 42 * mm, 12 * mm, 28 * mm], repeatRows=1)
     table.setStyle(
         TableStyle(
             [

@@ -9,7 +9,6 @@ from typing import Any
 from django.db.models import Count, Max, Min, QuerySet, Sum
 
 from activities.models import Activity, HoursEntry
-from activities.selectors import minutes_to_hours
 from certificates import signing
 from certificates.models import Certificate
 from core.errors import Conflict, NotFound

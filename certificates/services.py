@@ -31,8 +31,7 @@ REASON_MIN, REASON_MAX = 2, 200
 def _move(cert: Certificate, to: str) -> None:
     if to not in Certificate.TRANSITIONS[cert.status]:
         raise IllegalTransition(
-            "证明当前状态为%s，不能改为%s"
-            % (cert.get_status_display(), Certificate.Status(to).label),
+            f"证明当前状态为{cert.get_status_display()}，不能改为{Certificate.Status(to).label}",
             extra={"from": cert.status, "to": to},
         )
     cert.status = to
@@ -58,9 +57,7 @@ def certificate_request(
         if period_start > period_end:
             raise ValidationFailed("起始日期不能晚于截止日期", code="certificate_period")
         if period_start < EARLIEST or period_end > today:
-            raise ValidationFailed(
-                "日期应在 2000-01-01 到今天之间", code="certificate_period"
-            )
+            raise ValidationFailed("日期应在 2000-01-01 到今天之间", code="certificate_period")
     else:
         period_start = period_end = None
     activity = None
@@ -89,9 +86,7 @@ def certificate_request(
         status__in=[Certificate.Status.PENDING, Certificate.Status.RENDERING],
     ).count()
     if busy >= MAX_IN_PROGRESS:
-        raise Conflict(
-            "您已有 %d 份证明正在生成，请稍后再申请" % busy, code="certificate_busy"
-        )
+        raise Conflict(f"您已有 {busy} 份证明正在生成，请稍后再申请", code="certificate_busy")
     cert = Certificate.objects.create(
         volunteer=volunteer,
         scope=scope,
@@ -176,8 +171,8 @@ def certificate_content(cert: Certificate, *, issued_on: dt.date) -> tuple[dict[
         # The volunteer's level from all counted service on the day, whatever the scope.
         "star_level": volunteer_star_level(volunteer, on=issued_on),
         "statement": (
-            f"兹证明志愿者 {volunteer.name}（志愿者编号 {volunteer.volunteer_no}）"
-            f"在{scope_label}范围内参加下列志愿服务，经组织确认计入志愿服务时长"
+            f"兹证明志愿者 {volunteer.name}（志愿者编号 {volunteer.volunteer_no}）参加下列"
+            f"志愿服务（证明范围：{scope_label}），经组织确认计入志愿服务时长"
             f" {service_hours} 小时。"
         ),
     }
@@ -263,7 +258,7 @@ def certificate_revoke(
     reason = (reason or "").strip()
     if not REASON_MIN <= len(reason) <= REASON_MAX:
         raise ValidationFailed(
-            "请填写撤销原因（%d 到 %d 个字）" % (REASON_MIN, REASON_MAX),
+            f"请填写撤销原因（{REASON_MIN} 到 {REASON_MAX} 个字）",
             code="certificate_revoke_reason",
         )
     _move(cert, Certificate.Status.REVOKED)
@@ -276,7 +271,8 @@ def certificate_revoke(
         data={"number": cert.number},
     )  # fmt: skip
     user = cert.volunteer.user
-    text = f"您的志愿服务证明 {cert.number} 已被组织管理员撤销，原因：{reason}。如有疑问请联系该组织。"
+    text = (
+        f"您的志愿服务证明 {cert.number} 已被组织管理员撤销，原因：{reason}。如有疑问请联系该组织。"
+    )
     transaction.on_commit(lambda: notify(user=user, text=text))
     return cert
-

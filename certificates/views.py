@@ -116,9 +116,7 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
         verified = selectors.certificate_verify(token)
     except NotFound:
         return render(request, "certificates/not_found.html", status=404)
-    may_revoke = not verified.revoked and selectors.may_revoke(
-        request.user, verified.certificate
-    )
+    may_revoke = not verified.revoked and selectors.may_revoke(request.user, verified.certificate)
     return render(
         request,
         "certificates/verify.html",
