@@ -4,6 +4,7 @@ the public page, revocation and who may do what."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from decimal import Decimal
 
 import pytest
@@ -308,3 +309,27 @@ def test_the_api_is_in_the_openapi_schema(api):
                  "/api/certificates/verify/{token}/",
                  "/api/certificates/{certificate_id}/revoke/"):  # fmt: skip
         assert path in schema["paths"]
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils not installed")
+def test_the_qr_printed_in_the_pdf_opens_the_verification_page(world, issue, tmp_path):
+    import subprocess
+
+    import zxingcpp
+    from PIL import Image
+
+    cert = issue(world["xiaoming"])
+    (tmp_path / "c.pdf").write_bytes(bytes(cert.pdf))
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "150", "-f", "1", "-l", "1", str(tmp_path / "c.pdf"),
+         str(tmp_path / "page")], check=True, timeout=60,
+    )  # fmt: skip
+    (png,) = tmp_path.glob("page*.png")
+    (scanned,) = [b.text for b in zxingcpp.read_barcodes(Image.open(png))]
+    assert scanned == signing.payload(cert.token)
+    html = Client().get("/" + scanned.split("/", 3)[3] + "/").content.decode()
+    assert "有效" in html and cert.number in html
+    text = subprocess.run(
+        ["pdftotext", str(tmp_path / "c.pdf"), "-"], check=True, capture_output=True, timeout=60
+    ).stdout.decode()
+    assert "志愿服务证明" in text and cert.number in text and "7.3 小时" in text
