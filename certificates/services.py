@@ -49,6 +49,10 @@ def certificate_request(
     """A volunteer asks for a certificate of all service, a period or one activity; the
     Celery task renders it after the commit."""
     today = timezone.localdate()
+    if not volunteer.volunteer_no:
+        raise ValidationFailed(
+            "完成实名认证、取得志愿者编号后才能申请证明", code="certificate_no_volunteer_no"
+        )
     if scope not in Certificate.Scope.values:
         raise ValidationFailed("证明范围应为全部服务、时间段或单个活动", code="certificate_scope")
     if scope == Certificate.Scope.PERIOD:

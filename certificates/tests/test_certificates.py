@@ -333,3 +333,22 @@ def test_the_qr_printed_in_the_pdf_opens_the_verification_page(world, issue, tmp
         ["pdftotext", str(tmp_path / "c.pdf"), "-"], check=True, capture_output=True, timeout=60
     ).stdout.decode()
     assert "志愿服务证明" in text and cert.number in text and "7.3 小时" in text
+
+
+def test_a_volunteer_without_a_number_is_told_why(world):
+    from volunteers.models import Volunteer
+
+    Volunteer.objects.filter(pk=world["xiaoming"].pk).update(volunteer_no=None)
+    world["xiaoming"].refresh_from_db()
+    with pytest.raises(ValidationFailed) as exc:
+        services.certificate_request(volunteer=world["xiaoming"], scope="all")
+    assert exc.value.code == "certificate_no_volunteer_no" and not Certificate.objects.exists()
+
+
+def test_the_admin_shows_certificates_read_only_in_chinese(world, issue, admin_client):
+    cert = issue(world["xiaoming"])
+    listing = admin_client.get("/admin/certificates/certificate/").content.decode()
+    assert "志愿服务证明" in listing and cert.number in listing
+    page = admin_client.get(f"/admin/certificates/certificate/{cert.pk}/change/")
+    assert page.status_code == 200 and "证明编号" in page.content.decode()
+    assert admin_client.get("/admin/certificates/certificate/add/").status_code == 403
