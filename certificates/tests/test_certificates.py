@@ -352,3 +352,15 @@ def test_the_admin_shows_certificates_read_only_in_chinese(world, issue, admin_c
     page = admin_client.get(f"/admin/certificates/certificate/{cert.pk}/change/")
     assert page.status_code == 200 and "证明编号" in page.content.decode()
     assert admin_client.get("/admin/certificates/certificate/add/").status_code == 403
+
+
+def test_at_most_three_certificates_are_made_at_once_per_volunteer(world):
+    from core.errors import Conflict
+
+    for _ in range(services.MAX_IN_PROGRESS):
+        services.certificate_request(volunteer=world["xiaoming"], scope="all")
+    with pytest.raises(Conflict) as exc:
+        services.certificate_request(volunteer=world["xiaoming"], scope="all")
+    assert exc.value.code == "certificate_busy" and Certificate.objects.count() == 3
+    services.certificate_render(certificate_id=Certificate.objects.first().pk)
+    services.certificate_request(volunteer=world["xiaoming"], scope="all")  # one finished
