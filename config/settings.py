@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "insurance",
     "uniforms",
     "org_console",
+    "certificates",
 ]
 
 MIDDLEWARE = [
@@ -133,6 +134,10 @@ BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY", default=_keys.DEV_BLIND_INDEX_KEY)
 QR_SIGNING_KEYS = env.str("QR_SIGNING_KEYS", default=_keys.DEV_QR_SIGNING_KEYS)
 QR_RETIRED_KEY_IDS = env.list("QR_RETIRED_KEY_IDS", default=[])
 QR_BASE_URL = env.str("QR_BASE_URL", default="HTTPS://V.GDZYZ.CN/Q/")
+# Service certificates: the key id of QR_SIGNING_KEYS that signs them (empty: the first key)
+# and the URL in their QR (empty: QR_BASE_URL with its last segment replaced by C).
+CERT_SIGNING_KEY_ID = env.str("CERT_SIGNING_KEY_ID", default="")
+CERT_QR_BASE_URL = env.str("CERT_QR_BASE_URL", default="")
 
 # Key of the activities' rotating check-in QR codes (short-lived; SECRET_KEY when empty).
 ACTIVITY_QR_KEY = env.str("ACTIVITY_QR_KEY", default="")

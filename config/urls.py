@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("card_service.page_urls")),
     path("", include("uniforms.urls")),
     path("", include("insurance.urls")),
+    path("", include("certificates.urls")),
 ]
 
 # API paths answer {"code", "message", "extra"}; pages answer in the site's template.
