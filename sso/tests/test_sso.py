@@ -48,9 +48,7 @@ def sign_in(client, idp, *, sub, claims=None, start_path="/sso/login/", method="
 
 
 def password_login(client, user):
-    response = client.post(
-        "/accounts/login/", {"username": user.username, "password": PASSWORD}
-    )
+    response = client.post("/accounts/login/", {"username": user.username, "password": PASSWORD})
     assert response.status_code == 302, response.content.decode()
 
 
