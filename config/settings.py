@@ -374,3 +374,13 @@ OIDC_ID_NUMBER_CLAIM = env.str("OIDC_ID_NUMBER_CLAIM", default="id_number")
 OIDC_CLOCK_SKEW_SECONDS = 60
 OIDC_USE_PKCE = True
 OIDC_CREATE_USER = False  # a new identity goes to registration (sso.views.register)
+# Linking (a POSTed form) and logout redirect to the provider: CSP form-action covers
+# redirects after a form, so the provider's origins are allowed there.
+if OIDC_ISSUER:
+    from urllib.parse import urlsplit as _urlsplit  # noqa: E402
+
+    for _url in (OIDC_ISSUER, OIDC_OP_AUTHORIZATION_ENDPOINT, OIDC_OP_LOGOUT_ENDPOINT):
+        if _url:
+            _origin = "{0.scheme}://{0.netloc}".format(_urlsplit(_url))
+            if _origin not in CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"]:
+                CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(_origin)
