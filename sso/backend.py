@@ -7,7 +7,8 @@
 * a link made only when the signed-in owner asked for it (``sso_link_user_id`` in the
   session, set by the 绑定一号通 button);
 * an unknown identity handed to registration: its claims are kept, encrypted, in the
-  session (``sso_pending``) and no one is signed in.
+  session (``sso_pending``), no one is signed in and ``NewIdentity`` tells the callback
+  (an exception, so Django does not signal a failed login that axes would count).
 
 It runs after axes' backend, which refuses a locked-out address before any backend is
 asked; it answers only calls from the callback view (``nonce`` given), never a password
@@ -54,6 +55,11 @@ def pending_load(session: Any) -> dict[str, Any] | None:
     except Exception:  # a stale or foreign value: start again
         session.pop(SESSION_PENDING, None)
         return None
+
+
+class NewIdentity(Exception):
+    """The provider vouched for an identity linked to no account: not a failed login (axes
+    must not count it against the address), the callback sends the person to registration."""
 
 
 class YihaotongBackend(OIDCAuthenticationBackend):
@@ -161,4 +167,4 @@ class YihaotongBackend(OIDCAuthenticationBackend):
                 "id_number": str(claims.get(settings.OIDC_ID_NUMBER_CLAIM) or ""),
             },
         )
-        return None
+        raise NewIdentity()

@@ -25,7 +25,7 @@ from mozilla_django_oidc.views import (
 
 from core.errors import ServiceError
 from sso import provider as sso_provider
-from sso.backend import SESSION_LINK_USER, SESSION_PENDING, pending_load
+from sso.backend import SESSION_LINK_USER, SESSION_PENDING, NewIdentity, pending_load
 from sso.services import oidc_link_create, oidc_link_remove
 from volunteers.models import Organisation
 from volunteers.services import GUANGDONG_CITY_CODES, volunteer_sign_up
@@ -101,6 +101,8 @@ class CallbackView(OIDCAuthenticationCallbackView):
             return _back_to_login(request, "已取消一号通登录，您可以使用用户名和密码登录。")
         try:
             return super().get(request)
+        except NewIdentity:
+            return redirect("sso-register")
         except ServiceError as exc:
             message = exc.message
         except SuspiciousOperation:  # the state is not this session's
@@ -111,8 +113,7 @@ class CallbackView(OIDCAuthenticationCallbackView):
         return _back_to_login(request, message)
 
     def login_failure(self) -> HttpResponse:
-        if pending_load(self.request.session) is not None:
-            return redirect("sso-register")
+        # No user: the state was missing, or axes refused the address (locked out).
         return _back_to_login(self.request, sso_provider.SsoRefused.default_message)
 
 

@@ -17,7 +17,12 @@ PRINT = (
 def read_settings(**env):
     full = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", **env}
     out = subprocess.run(
-        [sys.executable, "-c", PRINT], cwd=ROOT, env=full, capture_output=True, text=True, check=True
+        [sys.executable, "-c", PRINT],
+        cwd=ROOT,
+        env=full,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return json.loads(out.strip().splitlines()[-1])
 

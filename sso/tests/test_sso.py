@@ -304,3 +304,24 @@ def test_token_endpoint_unreachable_leaves_password_login_working(client, sso_on
     assert UNAVAILABLE in page_text(client)
     password_login(client, volunteer.user)
     assert signed_in_user(client) == volunteer.user
+
+
+# --- django-axes --------------------------------------------------------------------------
+def test_new_people_signing_in_are_not_failed_logins(client, sso_on, settings):
+    volunteer = make_volunteer()
+    for n in range(settings.AXES_FAILURE_LIMIT + 1):
+        client.session.flush()
+        response = sign_in(client, sso_on, sub=f"yht-new-{n}")
+        assert response["Location"] == "/sso/register/"
+    password_login(client, volunteer.user)
+    assert signed_in_user(client) == volunteer.user
+
+
+def test_a_locked_out_address_cannot_sign_in_with_the_provider_either(client, sso_on, settings):
+    volunteer = make_volunteer()
+    OidcLink.objects.create(user=volunteer.user, issuer=sso_on.issuer, sub="yht-0001")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/accounts/login/", {"username": "nobody", "password": "wrong-password"})
+    response = sign_in(client, sso_on, sub="yht-0001")
+    assert response.status_code == 429  # axes' lock-out page, as for a password login
+    assert not signed_in_user(client).is_authenticated
