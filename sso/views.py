@@ -16,6 +16,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from mozilla_django_oidc.views import (
     OIDCAuthenticationCallbackView,
@@ -163,6 +164,13 @@ class LogoutView(OIDCLogoutView):
     def post(self, request: HttpRequest) -> HttpResponse:
         target = provider_logout_url(request) if request.user.is_authenticated else None
         auth.logout(request)
+        if target is None or target == resolve_url(settings.LOGIN_URL):
+            # Not a 一号通 session: where the form asked (a local page), as Django's view.
+            asked = request.POST.get("next", "")
+            if url_has_allowed_host_and_scheme(
+                asked, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            ):
+                target = asked
         return HttpResponseRedirect(target or resolve_url(settings.LOGIN_URL))
 
 

@@ -277,6 +277,11 @@ def test_logout_of_a_password_session_stays_here(client, sso_on):
     response = client.post("/accounts/logout/")
     assert response["Location"] == "/accounts/login/"
     assert not signed_in_user(client).is_authenticated
+    password_login(client, volunteer.user)
+    assert client.post("/accounts/logout/", {"next": "/"})["Location"] == "/"
+    password_login(client, volunteer.user)
+    response = client.post("/accounts/logout/", {"next": "https://evil.example.org/"})
+    assert response["Location"] == "/accounts/login/"
 
 
 # --- the provider down --------------------------------------------------------------------
