@@ -40,6 +40,8 @@ logger = logging.getLogger(__name__)
 SESSION_LINK_USER = "sso_link_user_id"
 SESSION_PENDING = "sso_pending"
 PENDING_CONTEXT = b"sso-pending"
+SESSION_ID_TOKEN = "oidc_id_token"
+ID_TOKEN_CONTEXT = b"sso-id-token"
 
 
 def pending_store(session: Any, claims: dict[str, Any]) -> None:
@@ -54,6 +56,20 @@ def pending_load(session: Any) -> dict[str, Any] | None:
         return json.loads(crypto.decrypt(token, context=PENDING_CONTEXT))
     except Exception:  # a stale or foreign value: start again
         session.pop(SESSION_PENDING, None)
+        return None
+
+
+def id_token_store(session: Any, id_token: str) -> None:
+    session[SESSION_ID_TOKEN] = crypto.encrypt(id_token, context=ID_TOKEN_CONTEXT)
+
+
+def id_token_load(session: Any) -> str | None:
+    token = session.get(SESSION_ID_TOKEN)
+    if not token:
+        return None
+    try:
+        return crypto.decrypt(token, context=ID_TOKEN_CONTEXT)
+    except Exception:
         return None
 
 
@@ -134,8 +150,9 @@ class YihaotongBackend(OIDCAuthenticationBackend):
         return bool(claims.get("sub"))
 
     def store_tokens(self, access_token: Any, id_token: Any) -> None:
-        # Kept for RP-initiated logout (id_token_hint); the access token is not needed.
-        self.request.session["oidc_id_token"] = id_token
+        # Kept for RP-initiated logout (id_token_hint), encrypted: it may carry the name and
+        # mobile. The access token is not needed.
+        id_token_store(self.request.session, id_token)
 
     # --- the account ----------------------------------------------------------------------
     def get_or_create_user(self, access_token: Any, id_token: Any, payload: dict) -> Any:
@@ -156,7 +173,7 @@ class YihaotongBackend(OIDCAuthenticationBackend):
         if link is not None:
             oidc_link_used(link=link)
             return link.user
-        session.pop("oidc_id_token", None)
+        session.pop(SESSION_ID_TOKEN, None)
         pending_store(
             session,
             {

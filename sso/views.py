@@ -26,7 +26,13 @@ from mozilla_django_oidc.views import (
 
 from core.errors import ServiceError
 from sso import provider as sso_provider
-from sso.backend import SESSION_LINK_USER, SESSION_PENDING, NewIdentity, pending_load
+from sso.backend import (
+    SESSION_LINK_USER,
+    SESSION_PENDING,
+    NewIdentity,
+    id_token_load,
+    pending_load,
+)
 from sso.services import oidc_link_create, oidc_link_remove
 from volunteers.models import Organisation
 from volunteers.services import GUANGDONG_CITY_CODES, volunteer_sign_up
@@ -138,7 +144,7 @@ def provider_logout_url(request: HttpRequest) -> str:
     id_token of this sign-in, so both sessions end; our login page when the session did
     not come from 一号通 or the provider cannot be reached."""
     local = request.build_absolute_uri(resolve_url(settings.LOGIN_URL))
-    id_token = request.session.get("oidc_id_token")
+    id_token = id_token_load(request.session)
     if not (id_token and sso_provider.enabled()):
         return resolve_url(settings.LOGIN_URL)
     try:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 from urllib.parse import parse_qs, urlparse
 
+import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from core.models import AuditLog
+from sso.backend import id_token_load
 from sso.models import OidcLink
 from sso.tests.local_provider import CLIENT_ID, CLIENT_SECRET, LocalProvider
 from volunteers.models import Volunteer
@@ -261,7 +263,9 @@ def test_logout_ends_the_provider_session_too(client, sso_on):
     volunteer = make_volunteer()
     OidcLink.objects.create(user=volunteer.user, issuer=sso_on.issuer, sub="yht-0001")
     sign_in(client, sso_on, sub="yht-0001")
-    id_token = client.session["oidc_id_token"]
+    assert "eyJ" not in client.session["oidc_id_token"]  # no JWT in the clear at rest
+    id_token = id_token_load(client.session)
+    assert jwt.decode(id_token, options={"verify_signature": False})["sub"] == "yht-0001"
     response = client.post("/accounts/logout/")
     target = urlparse(response["Location"])
     query = {k: v[0] for k, v in parse_qs(target.query).items()}
