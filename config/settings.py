@@ -392,3 +392,35 @@ INSTALLED_APPS.append("drf_spectacular_sidecar")
 SPECTACULAR_SETTINGS.update(
     {"SWAGGER_UI_DIST": "SIDECAR", "SWAGGER_UI_FAVICON_HREF": "SIDECAR", "REDOC_DIST": "SIDECAR"}
 )
+
+# === 一号通 single sign-on (issue 18) =========================================================
+# The service is an OpenID Connect relying party (mozilla-django-oidc, in sso/). Off while
+# OIDC_ISSUER is empty; password login always works. Endpoints come from
+# OIDC_ISSUER/.well-known/openid-configuration (OIDC_TIMEOUT seconds) unless set explicitly.
+INSTALLED_APPS.append("sso")
+AUTHENTICATION_BACKENDS.append("sso.backend.YihaotongBackend")  # after axes and passwords
+OIDC_ISSUER = env.str("OIDC_ISSUER", default="")
+OIDC_RP_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
+OIDC_OP_LOGOUT_ENDPOINT = env.str("OIDC_OP_LOGOUT_ENDPOINT", default="")
+OIDC_TIMEOUT = env.float("OIDC_TIMEOUT", default=5.0)
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = env.str("OIDC_SCOPES", default="openid profile phone")
+OIDC_ID_NUMBER_CLAIM = env.str("OIDC_ID_NUMBER_CLAIM", default="id_number")
+OIDC_CLOCK_SKEW_SECONDS = 60
+OIDC_USE_PKCE = True
+OIDC_CREATE_USER = False  # a new identity goes to registration (sso.views.register)
+# Linking (a POSTed form) and logout redirect to the provider: CSP form-action covers
+# redirects after a form, so the provider's origins are allowed there.
+if OIDC_ISSUER:
+    from urllib.parse import urlsplit as _urlsplit  # noqa: E402
+
+    for _url in (OIDC_ISSUER, OIDC_OP_AUTHORIZATION_ENDPOINT, OIDC_OP_LOGOUT_ENDPOINT):
+        if _url:
+            _origin = "{0.scheme}://{0.netloc}".format(_urlsplit(_url))
+            if _origin not in CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"]:
+                CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(_origin)

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from sso import views as sso_views
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -13,7 +15,10 @@ urlpatterns = [
         ),
         name="api-docs",
     ),
+    # 退出 ends the 一号通 session too (RP-initiated logout), so it comes before auth's.
+    path("accounts/logout/", sso_views.logout, name="logout"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("sso/", include("sso.urls")),
     path("api/activities/", include("activities.urls")),
     path("activities/", include("activities.page_urls")),
     path("org/", include("org_console.urls")),
