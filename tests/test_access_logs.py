@@ -58,12 +58,29 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _production_secrets() -> dict[str, str]:
+    """A fresh set from ``manage.py generate_keys``: with DEBUG=false the service refuses to
+    start on development keys."""
+    done = subprocess.run(
+        [sys.executable, "manage.py", "generate_keys"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    lines = [line for line in done.stdout.splitlines() if "=" in line and not line.startswith("#")]
+    pairs = (line.split("=", 1) for line in lines)
+    return {name.strip(): value.strip().strip("'\"") for name, value in pairs}
+
+
 def _serve_and_get(command: list[str], port: int, tmp_path: Path) -> str:
     env = {
         **os.environ,
+        **_production_secrets(),
         "VAR_DIR": str(tmp_path),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "DEBUG": "false",
+        "SECURE_SSL_REDIRECT": "false",  # plain HTTP on loopback: no TLS proxy in this test
         "PYTHONUNBUFFERED": "1",
     }
     log_path = tmp_path / "server.log"

@@ -107,7 +107,7 @@ def finish(proc: subprocess.Popen) -> tuple[int, str, str]:
 
 
 @needs_postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_second_sender_leaves_a_file_that_is_being_uploaded_alone(env):
     pf = prepared_file(BIG)
     first = paused_mid_upload(env)
@@ -133,7 +133,7 @@ def test_a_second_sender_leaves_a_file_that_is_being_uploaded_alone(env):
 
 
 @needs_postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_the_send_command_says_another_send_is_running(env):
     prepared_file(BIG)
     first = paused_mid_upload(env)
@@ -155,7 +155,7 @@ def _call_send() -> str:
 
 
 @needs_postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_sender_that_fails_never_notes_its_error_on_a_file_another_delivered(env):
     """The slow sender listed the file before the other delivered it, and fails after."""
     pf = prepared_file(10_000)

@@ -581,10 +581,9 @@ def test_a_photo_changed_after_submission_stops_the_batch_and_marks_nothing(env)
     assert Bank(env).sent() == []
 
 
-# serialized_rollback: the banks come from a data migration, and another transactional test
-# (test_delivery) empties the tables after it (serialized too, so that its flush does not
-# re-create the content types this one restores).
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Transactional: two real connections race. The banks a data migration loads are put back
+# after every transactional test by the root conftest.
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SKIP LOCKED needs PostgreSQL")
 def test_two_concurrent_sends_put_each_application_in_exactly_one_batch(env):
     apps = [submit(make_volunteer()) for _ in range(30)]
