@@ -702,7 +702,10 @@ def password_reset_request(*, identifier: str, address: str = "") -> None:
     now = timezone.now()
     PasswordResetCode.objects.filter(user=user, used_at__isnull=True).update(used_at=now)
     row = PasswordResetCode.objects.create(
-        user=user, code_hash="", expires_at=now + dt.timedelta(minutes=RESET_CODE_MINUTES)
+        user=user,
+        code_hash="",
+        created_at=now,
+        expires_at=now + dt.timedelta(minutes=RESET_CODE_MINUTES),
     )
     row.code_hash = _reset_code_hash(row.pk, code)
     row.save(update_fields=["code_hash"])
