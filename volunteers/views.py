@@ -18,7 +18,7 @@ from core import selectors as core_selectors
 from core import services as core_services
 from core.errors import NotFound, ServiceError
 from core.throttling import page_throttle_wait, throttled_message
-from volunteers import selectors, services
+from volunteers import identity, selectors, services
 from volunteers.api import REGISTER_ACCEPTED
 from volunteers.identity import IdType
 from volunteers.models import MAX_MEMBERSHIPS, Membership, Organisation
@@ -107,9 +107,10 @@ def register(request: HttpRequest) -> HttpResponse:
             serializer = RegisterInputSerializer(data=data)
             if not serializer.is_valid():
                 errors = _serializer_errors(serializer.errors)
-            elif request.POST.get("password2", "") != data["password"]:
+            errors = {**errors, **_register_prechecks(values, chosen_ids)}
+            if request.POST.get("password2", "") != data["password"]:
                 errors["password2"] = "两次输入的密码不一致"
-            else:
+            if not errors:
                 try:
                     services.volunteer_sign_up(**serializer.validated_data)
                 except ServiceError as exc:
@@ -134,6 +135,32 @@ def register(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+
+
+def _register_prechecks(values: dict[str, str], org_ids: list[int]) -> dict[str, str]:
+    """The field rules the service checks one after another, checked here side by side so
+    the form shows every error at once; the service still checks them all again."""
+    checks = [
+        lambda: identity.validate_id_number(values["id_type"], values["id_number"]),
+        lambda: identity.validate_name(values["name"], values["id_type"]),
+        lambda: identity.validate_mobile(values["mobile"]),
+    ]
+    errors: dict[str, str] = {}
+    if not org_ids:
+        errors["organisation_ids"] = "请至少选择一个归属组织"
+    elif len(org_ids) > MAX_MEMBERSHIPS:
+        errors["organisation_ids"] = f"最多只能选择{MAX_MEMBERSHIPS}个归属组织"
+    if values["city_code"] not in services.GUANGDONG_CITY_CODES:
+        errors["city_code"] = "请选择广东省内的注册地市"
+    if values["id_type"] not in IdType.values:
+        return {**errors, "id_type": "请选择有效的证件类型"}
+    for check in checks:
+        try:
+            check()
+        except ServiceError as exc:
+            for field, message in _error_of(exc).items():
+                errors.setdefault(field, message)
+    return errors
 
 
 def register_done(request: HttpRequest) -> HttpResponse:
