@@ -95,7 +95,7 @@ def register(request: HttpRequest) -> HttpResponse:
     chosen_ids = _int_list(request.POST.getlist("organisation_ids"))
     values = {f: request.POST.get(f, "") for f in REGISTER_FIELDS}
     errors: dict[str, str] = {}
-    status = 200
+    status = 200  # a form shown again with its errors is a page, not a failed load
     if request.method == "POST" and request.POST.get("action") == "register":
         if wait := page_throttle_wait(request, "register"):
             errors["general"] = throttled_message(wait)
@@ -117,7 +117,6 @@ def register(request: HttpRequest) -> HttpResponse:
                     errors = _error_of(exc)
                 else:
                     return redirect("register-done")
-            status = 400
     q, chosen, results = _org_search(request, chosen_ids)
     return render(
         request,
@@ -192,7 +191,7 @@ def password_forgot(request: HttpRequest) -> HttpResponse:
             services.password_reset_request(identifier=identifier, address=_client_address(request))
         except ServiceError as exc:
             errors = _error_of(exc)
-            status = exc.http_status
+            status = 429 if exc.http_status == 429 else 200
         else:
             request.session["password_reset_identifier"] = identifier
             messages.info(request, RESET_SENT)
@@ -213,7 +212,7 @@ def password_reset(request: HttpRequest) -> HttpResponse:
     if not identifier:
         return redirect("password-forgot")
     errors: dict[str, str] = {}
-    status = 200
+    status = 200  # a form shown again with its errors is a page, not a failed load
     if request.method == "POST":
         password = request.POST.get("password", "")
         if password != request.POST.get("password2", ""):
@@ -229,7 +228,6 @@ def password_reset(request: HttpRequest) -> HttpResponse:
                 request.session.pop("password_reset_identifier", None)
                 messages.success(request, "密码已重新设置，请使用新密码登录")
                 return redirect("login")
-        status = 400
     return render(request, "volunteers/password_reset.html", {"errors": errors}, status=status)
 
 
@@ -261,7 +259,7 @@ def profile(request: HttpRequest, volunteer) -> HttpResponse:
     }
     errors: dict[str, str] = {}
     form = request.POST.get("form")
-    status = 200
+    status = 200  # a form shown again with its errors is a page, not a failed load
     if request.method == "POST" and form == "contact":
         contact = {f: request.POST.get(f, "") for f in CONTACT_FIELDS}
         data = {k: v for k, v in contact.items() if not (k == "mobile" and not v)}
@@ -278,13 +276,11 @@ def profile(request: HttpRequest, volunteer) -> HttpResponse:
             else:
                 messages.success(request, "个人资料已保存")
                 return redirect("profile-page")
-        status = 400
     elif request.method == "POST" and form == "identity":
         ident = {f: request.POST.get(f, "") for f in IDENTITY_FIELDS}
         errors = _identity_correct(request, volunteer, ident)
         if not errors:
             return redirect("profile-page")
-        status = 400
     return render(
         request,
         "volunteers/profile.html",
