@@ -43,13 +43,26 @@ def _volunteer_page(view):
     return wrapped
 
 
+FIELD_LABELS = {
+    "username": "用户名", "password": "密码", "name": "姓名", "id_number": "证件号码",
+    "id_expiry": "证件有效期", "mobile": "手机号码", "birth_date": "出生日期",
+    "surname_pinyin": "姓（拼音）", "given_pinyin": "名（拼音）",
+}  # fmt: skip
+
+
 def _serializer_errors(errors: dict[str, Any]) -> dict[str, str]:
+    """DRF's errors, one per field; a missing field says which ("请填写证件有效期")."""
     out = {}
     for field, details in errors.items():
         first = details[0] if isinstance(details, list) and details else details
         if isinstance(first, dict):  # a list field's per-item errors
             first = next(iter(first.values()))[0]
-        out[field if field != "non_field_errors" else "general"] = str(first)
+        message = str(first)
+        if getattr(first, "code", "") in ("required", "blank", "null") and field in FIELD_LABELS:
+            message = f"请填写{FIELD_LABELS[field]}"
+        elif getattr(first, "code", "") == "invalid" and field in ("id_expiry", "birth_date"):
+            message = f"{FIELD_LABELS[field]}格式不对，请按 年-月-日 选择日期"
+        out[field if field != "non_field_errors" else "general"] = message
     return out
 
 

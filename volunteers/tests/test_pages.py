@@ -443,3 +443,15 @@ def test_inbox_and_badge_query_budget(client, django_assert_max_num_queries):
     with django_assert_max_num_queries(6):
         resp = client.get("/me/inbox/")
     assert 'id="inbox-unread">3<' in html(resp)
+
+
+def test_an_empty_registration_says_what_is_missing_for_every_field_at_once(client):
+    resp = client.post("/register/", {"action": "register", "id_type": "01"})
+    page = html(resp)
+    for field, text in [
+        ("username", "请填写用户名"), ("id_expiry", "请填写证件有效期"),
+        ("mobile", "请填写手机号码"), ("organisation_ids", "请至少选择一个归属组织"),
+        ("city_code", "请选择广东省内的注册地市"), ("password", "请填写密码"),
+    ]:  # fmt: skip
+        assert f'id="error-{field}">{text}' in page, field
+    assert "该字段" not in page and not Volunteer.objects.exists()
