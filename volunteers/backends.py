@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
+from core import crypto
 from core.errors import ValidationFailed
 from volunteers import identity
 
@@ -66,7 +67,9 @@ class IdentifierBackend(ModelBackend):
 
 def axes_username(request: Any, credentials: dict[str, Any] | None) -> str:
     """``AXES_USERNAME_CALLABLE``: the account's username when the identifier names one, so
-    failures typed as username, ID number or mobile add up; the typed text otherwise."""
+    failures typed as username, ID number or mobile add up. Otherwise a keyed hash of the
+    typed text: it may be someone's ID number or mobile, which axes' table and log must not
+    keep in clear (the same text still counts towards the same lock-out)."""
     typed = ""
     if credentials:
         typed = credentials.get("username") or ""
@@ -74,4 +77,6 @@ def axes_username(request: Any, credentials: dict[str, Any] | None) -> str:
         typed = request.POST.get("username", "")
     typed = str(typed).strip()
     user = resolve_login(typed)
-    return user.get_username() if user is not None else typed
+    if user is not None:
+        return user.get_username()
+    return "?" + crypto.blind_index(typed.upper(), purpose="login_identifier")[:24]

@@ -455,3 +455,18 @@ def test_an_empty_registration_says_what_is_missing_for_every_field_at_once(clie
     ]:  # fmt: skip
         assert f'id="error-{field}">{text}' in page, field
     assert "该字段" not in page and not Volunteer.objects.exists()
+
+
+def test_an_unknown_id_number_typed_at_login_is_not_kept_in_clear_by_axes(client):
+    from axes.models import AccessAttempt, AccessFailureLog
+
+    number = mainland_id(birth=dt.date(1988, 8, 8))
+    for _ in range(2):
+        client.post("/accounts/login/", {"username": number, "password": "wrong-password"})
+    attempts = list(
+        AccessAttempt.objects.values_list("username", "post_data", "failures_since_start")
+    )
+    assert len(attempts) == 1 and attempts[0][2] == 2  # counted, under one key
+    stored = " ".join(str(v) for row in attempts for v in row)
+    stored += " ".join(str(v) for v in AccessFailureLog.objects.values_list("username", flat=True))
+    assert number not in stored and number[-6:] not in stored
