@@ -61,7 +61,7 @@ def test_a_registration_error_is_shown_at_its_field(web, roles):
     web.check(page, "register-errors")
 
 
-def test_profile_edit(web, roles):
+def test_profile_edit(web, roles, today_activity):
     volunteer = roles["volunteer"]
     page = web.page(volunteer.user)
     web.visit(page, "/me/profile/", "profile")
@@ -73,7 +73,8 @@ def test_profile_edit(web, roles):
     volunteer.refresh_from_db()
     assert (volunteer.address, volunteer.given_pinyin) == ("广州市越秀区解放北路1号", "XIAO MING")
     web.visit(page, "/me/organisations/?q=A", "my-organisations")
-    web.visit(page, "/me/activities/", "my-activities")
+    web.visit(page, "/me/activities/?tab=ongoing", "my-activities")
+    assert "社区义诊志愿服务" in page.locator("#signups").inner_text()
 
 
 def test_password_reset_with_the_sms_code(web, roles):
