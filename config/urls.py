@@ -24,6 +24,7 @@ urlpatterns = [
     path("org/", include("org_console.urls")),
     path("api/", include("volunteers.urls")),
     path("api/card/", include("card_service.urls")),
+    path("", include("volunteers.page_urls")),
     path("", include("card_service.page_urls")),
     path("", include("uniforms.urls")),
     path("", include("insurance.urls")),

@@ -5,8 +5,9 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from django.db import connections, router
+from django.db import connections, router, transaction
 from django.db.models import Field
+from django.utils import timezone
 
 from core.masking import mask_text
 from core.models import AuditLog
@@ -73,3 +74,27 @@ def _insert_sql(alias: str) -> tuple[str, list[Field], bool]:
     if returning:
         sql += f" RETURNING {qn(meta.pk.column)}"
     return sql, fields, returning
+
+
+@transaction.atomic
+def notification_mark_read(*, user: Any, notification_id: int | None = None) -> int:
+    """Mark one of ``user``'s in-site messages read, or all of them when no id is given.
+    Another person's message is not found. Returns how many changed."""
+    from core.errors import NotFound
+    from core.selectors import notification_inbox
+
+    qs = notification_inbox(user=user).filter(read_at__isnull=True)
+    if notification_id is not None:
+        if not notification_inbox(user=user).filter(pk=notification_id).exists():
+            raise NotFound("未找到该消息", code="notification_not_found")
+        qs = qs.filter(pk=notification_id)
+    changed = qs.update(read_at=timezone.now())
+    if changed:
+        audit_log_write(
+            action="notification_mark_read",
+            actor=user,
+            target_type="core.notification",
+            target_id=notification_id or "all",
+            data={"count": changed},
+        )
+    return changed

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core import crypto
-from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from core.errors import Conflict, NotFound, PermissionDenied, ServiceError, ValidationFailed
 from core.masking import mask_id_number
 from core.notify import notify
 from core.services import audit_log_write
@@ -551,3 +551,222 @@ def api_token_issue(*, user: Any) -> tuple[ApiToken, str]:
         data={"expires_at": token.expires_at.isoformat()},
     )
     return token, key
+
+
+# --- identity correction ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def volunteer_correct_identity(
+    *,
+    volunteer: Volunteer,
+    actor: Any,
+    name: str,
+    id_type: str,
+    id_number: str,
+    id_expiry: dt.date,
+    gender: str | None = None,
+    birth_date: dt.date | None = None,
+    nationality: str | None = None,
+) -> Volunteer:
+    """Correct one's own name or ID. The same rules as registration apply and the real-name
+    check runs again: until it passes again the volunteer is not verified."""
+    Volunteer.objects.select_for_update().filter(pk=volunteer.pk).first()
+    ident = _validated_identity(
+        name=name,
+        id_type=id_type,
+        id_number=id_number,
+        gender=gender or volunteer.gender,
+        birth_date=birth_date or volunteer.birth_date,
+        nationality=nationality or volunteer.nationality,
+    )
+    if id_expiry < timezone.localdate():
+        raise ValidationFailed("证件已过有效期", code="id_expired", extra={"field": "id_expiry"})
+    index = id_number_index(id_type, ident["id_number"])
+    if Volunteer.objects.filter(id_number_index=index).exclude(pk=volunteer.pk).exists():
+        # Said to the signed-in owner of another account only; audited.
+        audit_log_write(
+            action="volunteer_correct_identity_refused",
+            actor=actor,
+            target=volunteer,
+            data={"id_type": id_type, "id_number": mask_id_number(ident["id_number"])},
+        )
+        raise Conflict(
+            "该证件号码无法用于本账号，请联系客服热线 12355",
+            code="id_number_unavailable",
+            extra={"field": "id_number"},
+        )
+    changed = (
+        ident["name"] != volunteer.name
+        or id_type != volunteer.id_type
+        or index != volunteer.id_number_index
+    )
+    was_verified = volunteer.verification == Volunteer.Verification.VERIFIED
+    volunteer.name = ident["name"]
+    volunteer.id_type = id_type
+    volunteer.id_number = ident["id_number"]
+    volunteer.id_number_index = index
+    volunteer.id_expiry = id_expiry
+    volunteer.gender = ident["gender"]
+    volunteer.birth_date = ident["birth_date"]
+    volunteer.nationality = ident["nationality"]
+    fields = ["name", "id_type", "id_number", "id_number_index", "id_expiry", "gender"]
+    fields += ["birth_date", "nationality"]
+    if changed:
+        result = get_backend().verify(
+            id_type=id_type, id_number=ident["id_number"], name=ident["name"]
+        )
+        volunteer.verification = result.status
+        volunteer.verification_note = result.note
+        volunteer.verified_at = timezone.now() if result.status == "verified" else None
+        fields += ["verification", "verification_note", "verified_at"]
+    volunteer.save(update_fields=fields)
+    if changed and volunteer.verification == Volunteer.Verification.VERIFIED and not was_verified:
+        for hook in on_verified:
+            hook(volunteer.pk)
+    audit_log_write(
+        action="volunteer_correct_identity",
+        actor=actor,
+        target=volunteer,
+        data={
+            "id_type": id_type,
+            "id_number": mask_id_number(ident["id_number"]),
+            "reverified": changed,
+            "verification": volunteer.verification,
+        },
+    )
+    return volunteer
+
+
+# --- password reset by SMS code ------------------------------------------------------------
+
+RESET_CODE_MINUTES = 10
+RESET_CODE_TRIES = 5
+# At most this many codes per identifier per RESET_WINDOW, and per address.
+RESET_PER_IDENTIFIER = 3
+RESET_PER_ADDRESS = 10
+RESET_WINDOW_SECONDS = 3600
+RESET_SMS = (
+    "您正在找回志愿者账号的密码，验证码 {code}，{minutes} 分钟内有效。如非本人操作，请忽略本短信。"
+)
+RESET_CODE_WRONG = "验证码不正确或已失效，请重新输入或重新获取验证码"
+
+
+class ResetThrottled(ServiceError):
+    code = "reset_throttled"
+    http_status = 429
+    default_message = "获取验证码过于频繁，请 1 小时后再试"
+
+
+def _reset_code_hash(code_id: int, code: str) -> str:
+    return crypto.blind_index(f"{code_id}:{code}", purpose="password_reset_code")
+
+
+def _reset_throttle(key: str, limit: int) -> None:
+    from django.core.cache import cache
+
+    cache.add(key, 0, RESET_WINDOW_SECONDS)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, RESET_WINDOW_SECONDS)
+        count = 1
+    if count > limit:
+        raise ResetThrottled()
+
+
+@transaction.atomic
+def password_reset_request(*, identifier: str, address: str = "") -> None:
+    """Send a reset code by SMS to the mobile of the account ``identifier`` (username, ID
+    number or mobile) names. The caller is never told whether it names one: the answer, the
+    throttle and the time taken are the same."""
+    from volunteers.backends import resolve_login
+    from volunteers.models import PasswordResetCode
+
+    typed = (identifier or "").strip()
+    if not typed:
+        raise ValidationFailed(
+            "请输入用户名、证件号码或手机号码",
+            code="identifier_required",
+            extra={"field": "identifier"},
+        )
+    _reset_throttle(f"pwreset:addr:{address}", RESET_PER_ADDRESS)
+    _reset_throttle(
+        "pwreset:id:" + crypto.blind_index(typed.upper(), purpose="reset_throttle"),
+        RESET_PER_IDENTIFIER,
+    )
+    user = resolve_login(typed)
+    volunteer = Volunteer.objects.filter(user=user).first() if user is not None else None
+    code = f"{secrets.randbelow(10**6):06d}"
+    if volunteer is None or not user.is_active:
+        make_password(code)  # about the same work as below
+        return
+    now = timezone.now()
+    PasswordResetCode.objects.filter(user=user, used_at__isnull=True).update(used_at=now)
+    row = PasswordResetCode.objects.create(
+        user=user,
+        code_hash="",
+        created_at=now,
+        expires_at=now + dt.timedelta(minutes=RESET_CODE_MINUTES),
+    )
+    row.code_hash = _reset_code_hash(row.pk, code)
+    row.save(update_fields=["code_hash"])
+    notify(
+        user=user, text=RESET_SMS.format(code=code, minutes=RESET_CODE_MINUTES), channels=("sms",)
+    )
+    audit_log_write(action="password_reset_request", actor=user, target=row)
+
+
+def password_reset_confirm(*, identifier: str, code: str, password: str) -> Any:
+    """Set a new password with the code sent by ``password_reset_request``. A wrong, expired
+    or used code, or an identifier with no account, get the same answer; the fifth wrong
+    guess spends the code. Returns the user."""
+    from volunteers.backends import resolve_login
+    from volunteers.models import PasswordResetCode
+
+    with transaction.atomic():
+        user = resolve_login(identifier)
+        row = None
+        if user is not None:
+            row = (
+                PasswordResetCode.objects.select_for_update()
+                .filter(user=user, used_at__isnull=True, expires_at__gt=timezone.now())
+                .order_by("-created_at", "-id")
+                .first()
+            )
+        typed = "".join((code or "").split())
+        if row is None:
+            raise ValidationFailed(
+                RESET_CODE_WRONG, code="reset_code_wrong", extra={"field": "code"}
+            )
+        if not secrets.compare_digest(row.code_hash, _reset_code_hash(row.pk, typed)):
+            row.attempts += 1
+            fields = ["attempts"]
+            if row.attempts >= RESET_CODE_TRIES:
+                row.used_at = timezone.now()
+                fields.append("used_at")
+            row.save(update_fields=fields)
+            audit_log_write(
+                action="password_reset_wrong_code", actor=user, target=row,
+                data={"attempts": row.attempts},
+            )  # fmt: skip
+            wrong = ValidationFailed(
+                RESET_CODE_WRONG, code="reset_code_wrong", extra={"field": "code"}
+            )
+        else:
+            wrong = None
+    if wrong is not None:  # raised outside the block, so the counted attempt is kept
+        raise wrong
+    with transaction.atomic():
+        row = PasswordResetCode.objects.select_for_update().get(pk=row.pk)
+        if row.used_at is not None:
+            raise ValidationFailed(
+                RESET_CODE_WRONG, code="reset_code_wrong", extra={"field": "code"}
+            )
+        password_check(password=password, user=user)
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        row.used_at = timezone.now()
+        row.save(update_fields=["used_at"])
+        audit_log_write(action="password_reset_confirm", actor=user, target=row)
+    return user

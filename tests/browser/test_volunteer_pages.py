@@ -1,0 +1,104 @@
+"""The volunteer's own pages in a real browser, at both widths: register, log in with the
+ID number, read the inbox; edit the profile; reset the password with the SMS code."""
+
+from __future__ import annotations
+
+import re
+
+PASSWORD = "pass-word-123"  # the factories' password
+
+
+def test_register_then_log_in_with_the_id_number_and_read_the_inbox(web, roles):
+    import datetime as dt
+
+    from volunteers.tests.factories import mainland_id
+
+    # Another birth date than the fixtures' volunteer: the factory's numbers are not unique
+    # across birth dates' sequence numbers (a taken number would end on the same page).
+    id_number = mainland_id(birth=dt.date(2001, 2, 3), male=False)
+    page = web.page()
+    web.visit(page, "/register/", "register")
+    page.fill("#id_q", "A组")
+    page.click("#org-search")
+    page.wait_for_selector("#org-results")
+    page.check(f"#org-results input[value='{roles['organisation'].pk}']")
+    page.select_option("#id_id_type", "01")
+    page.fill("#id_id_number", id_number)
+    page.fill("#id_name", "陈小红")
+    page.fill("#id_id_expiry", "2099-01-01")
+    page.fill("#id_mobile", "13912345678")
+    page.select_option("#id_city_code", "440100")
+    page.fill("#id_username", "xiaohong")
+    page.fill("#id_password", "Kapok-flower-2026")
+    page.fill("#id_password2", "Kapok-flower-2026")
+    page.click("#register-submit")
+    page.wait_for_url("**/register/done/")
+    assert "注册申请已受理" in page.locator("h1").inner_text()
+    web.check(page, "register-done")
+
+    web.visit(page, "/accounts/login/?next=/me/", "login")
+    page.fill("#id_username", id_number)
+    page.fill("#id_password", "Kapok-flower-2026")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/me/")
+    assert page.locator("#inbox-unread").inner_text() == "1"
+    page.click("#inbox-link")
+    page.wait_for_url("**/me/inbox/")
+    assert "欢迎注册广东志愿者" in page.locator("#inbox").inner_text()
+    web.check(page, "inbox")
+    page.click("#read-all")
+    page.wait_for_url("**/me/inbox/")
+    assert page.locator("#inbox-unread").count() == 0
+
+
+def test_a_registration_error_is_shown_at_its_field(web, roles):
+    page = web.page()
+    web.visit(page, "/register/", "register")
+    page.fill("#id_id_number", "440103199506150000")
+    page.click("#register-submit")
+    page.wait_for_selector("#error-id_number")
+    assert page.locator("#error-organisation_ids").count() == 1
+    web.check(page, "register-errors")
+
+
+def test_profile_edit(web, roles, today_activity):
+    volunteer = roles["volunteer"]
+    page = web.page(volunteer.user)
+    web.visit(page, "/me/profile/", "profile")
+    page.fill("#id_address", "广州市越秀区解放北路1号")
+    page.fill("#id_given_pinyin", "XIAO MING")
+    page.click("#contact-save")
+    page.wait_for_selector(".msg-success")
+    web.check(page, "profile-saved")
+    volunteer.refresh_from_db()
+    assert (volunteer.address, volunteer.given_pinyin) == ("广州市越秀区解放北路1号", "XIAO MING")
+    web.visit(page, "/me/organisations/?q=A", "my-organisations")
+    web.visit(page, "/me/activities/?tab=ongoing", "my-activities")
+    assert "社区义诊志愿服务" in page.locator("#signups").inner_text()
+
+
+def test_password_reset_with_the_sms_code(web, roles):
+    from core.models import Notification
+
+    volunteer = roles["volunteer"]
+    page = web.page()
+    web.visit(page, "/accounts/login/", "login")
+    page.click("text=忘记密码？")
+    page.wait_for_url("**/password/forgot/")
+    web.check(page, "password-forgot")
+    page.fill("#id_identifier", volunteer.mobile)
+    page.click("#send-code")
+    page.wait_for_url("**/password/reset/")
+    web.check(page, "password-reset")
+    sms = Notification.objects.filter(user=volunteer.user, channel="sms").latest("id").text
+    code = re.search(r"验证码 (\d{6})", sms).group(1)
+    page.fill("#id_code", code)
+    page.fill("#id_password", "New-kapok-2026")
+    page.fill("#id_password2", "New-kapok-2026")
+    page.click("#reset-submit")
+    page.wait_for_url("**/accounts/login/")
+    page.fill("#id_username", volunteer.user.username)
+    page.fill("#id_password", "New-kapok-2026")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/me/")
+    web.check(page, "me-after-reset")
