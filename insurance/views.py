@@ -21,9 +21,20 @@ from volunteers.roles import is_hotline, is_operations
 
 LOOKUP_KINDS = (
     ("id_number", "证件号码"),
-    ("volunteer_no", "志愿者编号"),
     ("card_ref", "卡片参考号"),
+    ("mobile", "手机号码"),
+    ("name", "姓名 + 出生日期"),
+    ("volunteer_no", "志愿者编号"),
 )
+
+
+def _parse_date(value: str) -> dt.date | None:
+    for fmt in ("%Y-%m-%d", "%Y%m%d", "%Y/%m/%d"):
+        try:
+            return dt.datetime.strptime(value.strip(), fmt).date()
+        except ValueError:
+            continue
+    return None
 
 
 def _parse_incident(value: str) -> dt.datetime | None:
@@ -48,15 +59,19 @@ def hotline_page(request: HttpRequest) -> HttpResponse:
         incident = _parse_incident(form.get("incident_at", ""))
         if wait := page_throttle_wait(request, "hotline"):
             context["error"] = throttled_message(wait)
-        elif kind not in dict(LOOKUP_KINDS) or not key:
-            context["error"] = "请选择查询方式并输入证件号码、志愿者编号或卡片参考号"
+        birth = _parse_date(form.get("birth_date", ""))
+        if kind not in dict(LOOKUP_KINDS) or not key:
+            context["error"] = "请选择查询方式并输入证件号码、卡片参考号、手机号码或姓名"
+        elif kind == "name" and birth is None:
+            context["error"] = "按姓名查询时请填写出生日期，如 1990-05-06"
         elif incident is None:
             context["error"] = "请输入事发时间，如 2026-05-06 10:30"
         else:
+            keys = {kind: key, "birth_date": birth} if kind == "name" else {kind: key}
             try:
                 context["answer"] = selectors.hotline_coverage(
                     user=request.user, reason=form.get("reason", ""), incident_at=incident,
-                    **{kind: key},
+                    **keys,
                 )  # fmt: skip
             except ServiceError as exc:
                 context["error"] = exc.message
