@@ -23,6 +23,7 @@ from card_service.models import CardApplication
 from card_service.rules import age_on
 from core.errors import NotFound, PermissionDenied, ServiceError
 from core.throttling import page_throttle_wait, throttled_message
+from volunteers.landing import landing_url
 from volunteers.models import Volunteer
 from volunteers.roles import is_operations
 from volunteers.services import GUANGDONG_CITY_CODES
@@ -66,9 +67,12 @@ def _volunteer(request: HttpRequest) -> Volunteer | None:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """Volunteers go to their profile; everyone else sees the landing page."""
+    """Volunteers go to their profile, staff to their role's page; everyone else sees the
+    landing page."""
     if _volunteer(request) is not None:
         return redirect("me")
+    if request.user.is_authenticated and (target := landing_url(request.user)) != "/me/":
+        return redirect(target)
     return render(
         request, "card_service/landing.html", {"is_operations": is_operations(request.user)}
     )

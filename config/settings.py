@@ -69,6 +69,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "volunteers.landing.role_menu",
                 "django.template.context_processors.i18n",
             ],
         },
@@ -102,7 +103,7 @@ STATIC_ROOT = VAR_DIR / "static"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 LOGIN_URL = "/accounts/login/"
-LOGIN_REDIRECT_URL = "/me/"
+LOGIN_REDIRECT_URL = "/start/"  # volunteers.landing: each role to its own page
 
 # --- Personal-data encryption -------------------------------------------------------------
 # FIELD_ENCRYPTION_KEYS: "kid:base64key,kid2:base64key" (32-byte AES-256-GCM keys). The
