@@ -41,6 +41,7 @@ from bank_adapters.alerts import alert_raise
 from bank_adapters.envelope import EnvelopeError
 from bank_adapters.errors import FileFormatError
 from bank_adapters.models import Alert, AppliedBankEvent, Batch, PartnerFile, SeqCounter
+from bank_adapters.progress import exchange_progress_tracked
 from bank_adapters.records import Header
 from bank_adapters.sftp import HostKeyMismatch, SftpError
 from core.errors import Conflict, NotFound, ServiceError
@@ -320,7 +321,8 @@ def send_due(*, now: dt.datetime | None = None) -> dict[str, DeliveryReport]:
             if cutoff_due(pcfg.code, now):
                 for file_type in _outbound_types(pcfg.code):
                     prepare(pcfg.code, file_type, now=now)
-            reports[pcfg.code] = deliver(pcfg.code)
+            with exchange_progress_tracked(pcfg.code, "out") as step:
+                reports[pcfg.code] = deliver(pcfg.code, progress=step)
         except (SftpError, OSError) as exc:
             logger.warning("delivery to %s failed: %s", pcfg.code, exc)
     return reports
@@ -670,7 +672,8 @@ def receive_all() -> dict[str, ReceiveReport]:
     reports = {}
     for pcfg in partners.load().enabled_partners():
         try:
-            reports[pcfg.code] = receive(pcfg.code)
+            with exchange_progress_tracked(pcfg.code, "in") as step:
+                reports[pcfg.code] = receive(pcfg.code, progress=step)
         except (SftpError, OSError) as exc:
             logger.warning("receiving from %s failed: %s", pcfg.code, exc)
     return reports

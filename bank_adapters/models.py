@@ -175,3 +175,39 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.partner}"
+
+    @property
+    def partner_name(self) -> str:
+        """The partner's Chinese name (中国银行 …), or the code of one we do not know."""
+        return str(dict(Partner.choices).get(self.partner, self.partner))
+
+
+class ExchangeProgress(models.Model):
+    """The latest send or receive run of a partner, as it goes: the operations page polls it
+    (``/staff/ops/progress.json``) to show a running exchange without reloading. One row per
+    partner and direction, overwritten by the next run."""
+
+    class State(models.TextChoices):
+        RUNNING = "running", _("进行中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    partner = models.CharField(_("合作方"), max_length=4, choices=Partner.choices)
+    direction = models.CharField(_("方向"), max_length=3, choices=PartnerFile.Direction.choices)
+    state = models.CharField(_("状态"), max_length=8, choices=State.choices)
+    files_done = models.PositiveIntegerField(_("已完成文件数"), default=0)
+    files_total = models.PositiveIntegerField(_("文件总数"), null=True, blank=True)
+    error = models.CharField(_("错误"), max_length=300, blank=True)
+    started_at = models.DateTimeField(_("开始时间"))
+    updated_at = models.DateTimeField(_("更新时间"))
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("交换进度")
+        verbose_name_plural = _("交换进度")
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "direction"], name="uniq_progress_run")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner} {self.direction} {self.state}"

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as HttpForbidden
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -293,6 +293,14 @@ def ops_page(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     return render(request, "bank_adapters/ops.html", ops.ops_overview(user=request.user))
+
+
+@_http_errors
+def ops_progress_json(request: HttpRequest) -> HttpResponse:
+    """Polled by ops.js: the progress of running sends and receives, without reloading."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"code": "not_authenticated", "message": "请先登录"}, status=401)
+    return JsonResponse(ops.ops_progress(user=request.user))
 
 
 @_http_errors
