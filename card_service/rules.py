@@ -51,6 +51,8 @@ def age_on(birth: dt.date, day: dt.date) -> int:
 
 def check_photo(data: bytes) -> str:
     """Decode the photo to prove it is a real JPEG within the limits; returns its SHA-256."""
+    if not data:
+        raise refuse("请上传证件照", "photo_required", "photo")
     if len(data) > PHOTO_MAX_BYTES:
         raise refuse(
             f"证件照过大：{len(data) // 1024} KB，最大 {PHOTO_MAX_BYTES // 1024} KB",

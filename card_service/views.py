@@ -157,6 +157,38 @@ def _apply_context(
     }
 
 
+def _apply_form_gaps(volunteer: Volunteer, values: dict[str, Any], photo: Any) -> dict[str, str]:
+    """Every blank the form still has, at once (the service stops at the first problem, so
+    without this a person fixes one field per submit). Only what is plainly missing: the
+    service still checks everything else."""
+    gaps: dict[str, str] = {}
+    product = values.get("product", "D")
+    minor = age_on(volunteer.birth_date, timezone.localdate()) < 18
+    if not values.get("bank_code"):
+        gaps["bank_code"] = "请选择发卡银行"
+    if minor and product == "C":
+        gaps["product"] = "未满18周岁只能申办借记卡功能的志愿者证"
+    if product != "C" and not values.get("branch_id"):
+        gaps["branch_id"] = "请选择领卡网点"
+    if product == "C" and not (values.get("mail_address") or "").strip():
+        gaps["mail_address"] = "请填写邮寄地址"
+    if product == "C" and not (values.get("postcode") or "").strip():
+        gaps["postcode"] = "请填写邮政编码"
+    if photo is None or not photo.size:
+        gaps["photo"] = "请上传证件照"
+    if not values.get("uniform_size"):
+        gaps["uniform_size"] = "请选择服装尺码（S、M、L、XL、XXL、XXXL）"
+    if minor:
+        for field, message in (
+            ("guardian_name", "请填写监护人姓名"),
+            ("guardian_id_number", "请填写监护人证件号码"),
+            ("guardian_relation", "请选择监护人与申请人关系"),
+        ):
+            if not (values.get(field) or "").strip():
+                gaps[field] = message
+    return gaps
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def card_apply(request: HttpRequest) -> HttpResponse:
@@ -172,6 +204,8 @@ def card_apply(request: HttpRequest) -> HttpResponse:
     errors: dict[str, str] = {}
     if request.method == "POST":
         values = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
+        errors = _apply_form_gaps(volunteer, values, request.FILES.get("photo"))
+    if request.method == "POST" and not errors:
         try:
             services.card_application_submit(
                 volunteer=volunteer,

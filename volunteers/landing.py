@@ -13,13 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from volunteers.roles import (
-    OPERATIONS_GROUP,
-    _in_group,
-    is_hotline,
-    is_operations,
-    is_org_admin,
-)
+from volunteers.roles import OPERATIONS_GROUP, _in_group, is_hotline, is_operations, is_org_admin
 
 
 @dataclass(frozen=True)
@@ -29,34 +23,49 @@ class MenuItem:
     url: str
 
 
-def _is_volunteer(user: Any) -> bool:
-    from volunteers.models import Volunteer
+def _roles(user: Any) -> dict[str, bool]:
+    """Every role of ``user`` in one query (the header asks on every page)."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Exists, OuterRef
 
-    cached = getattr(user, "_is_volunteer_cache", None)
-    if cached is None:
-        cached = Volunteer.objects.filter(user_id=user.pk).exists()
-        user._is_volunteer_cache = cached
-    return cached
+    from volunteers.models import OrganisationAdmin, Volunteer
+    from volunteers.roles import HOTLINE_GROUP
+
+    User = get_user_model()
+    groups = User.groups.through.objects.filter(user_id=OuterRef("pk"))
+    row = (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            r_hotline=Exists(groups.filter(group__name=HOTLINE_GROUP)),
+            r_operations=Exists(groups.filter(group__name=OPERATIONS_GROUP)),
+            r_org_admin=Exists(OrganisationAdmin.objects.filter(user_id=OuterRef("pk"))),
+            r_volunteer=Exists(Volunteer.objects.filter(user_id=OuterRef("pk"))),
+        )
+        .values("r_hotline", "r_operations", "r_org_admin", "r_volunteer")
+        .first()
+    ) or {}
+    return {k[2:]: bool(v) for k, v in row.items()}
 
 
 def menu_for(user: Any) -> list[MenuItem]:
     """The pages the user's roles open, in the order of the landing rule."""
     if not getattr(user, "is_authenticated", False):
         return []
+    roles = _roles(user)
     items: list[MenuItem] = []
-    if is_hotline(user):
+    if roles.get("hotline"):
         items.append(MenuItem("hotline", "热线查询", "/staff/hotline/"))
-    if is_operations(user):
+    if roles.get("operations") or user.is_superuser:
         items += [
             MenuItem("operations", "交换状态", "/staff/ops/"),
             MenuItem("operations", "捐款统计", "/staff/donations/"),
             MenuItem("operations", "保单核对", "/staff/insurance/reconciliation/"),
         ]
-    if is_org_admin(user):
+    if roles.get("org_admin"):
         items.append(MenuItem("org_admin", "组织管理", "/org/"))
     if user.is_staff:
         items.append(MenuItem("admin", "后台管理", "/admin/"))
-    if _is_volunteer(user):
+    if roles.get("volunteer"):
         items.append(MenuItem("volunteer", "个人中心", "/me/"))
     return items
 
