@@ -218,7 +218,9 @@ def card_apply(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "申请已提交，您可以在本页查看办理进度。")
             return redirect("card-progress-page")
-    status = 400 if errors else 200
+    # 200 with the errors by their fields: a 400 would be a console error in the browser,
+    # and the page is a normal answer to a form with mistakes.
+    status = 200
     return render(
         request,
         "card_service/apply.html",

@@ -57,10 +57,10 @@ def hotline_page(request: HttpRequest) -> HttpResponse:
         kind = form.get("kind", "id_number")
         key = form.get("key", "").strip()
         incident = _parse_incident(form.get("incident_at", ""))
+        birth = _parse_date(form.get("birth_date", ""))
         if wait := page_throttle_wait(request, "hotline"):
             context["error"] = throttled_message(wait)
-        birth = _parse_date(form.get("birth_date", ""))
-        if kind not in dict(LOOKUP_KINDS) or not key:
+        elif kind not in dict(LOOKUP_KINDS) or not key:
             context["error"] = "请选择查询方式并输入证件号码、卡片参考号、手机号码或姓名"
         elif kind == "name" and birth is None:
             context["error"] = "按姓名查询时请填写出生日期，如 1990-05-06"
