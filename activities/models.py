@@ -85,10 +85,15 @@ class Activity(models.Model):
         _("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("创建人"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    status_changed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("创建时间"))
+    status_changed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("状态变更时间"))
 
     class Meta:
         verbose_name = _("活动")
@@ -112,7 +117,9 @@ class Activity(models.Model):
 class ActivityDay(models.Model):
     """One scheduled day of an activity; every day needs its own check-in and check-out."""
 
-    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="days")
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="days", verbose_name=_("活动")
+    )
     date = models.DateField(_("日期"))
     starts_at = models.DateTimeField(_("开始时间"))
     ends_at = models.DateTimeField(_("结束时间"))
@@ -151,14 +158,25 @@ class SignUp(models.Model):
         Status.REMOVED: frozenset(),
     }
 
-    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="signups")
-    volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="signups")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.APPLIED)
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="signups", verbose_name=_("活动")
+    )
+    volunteer = models.ForeignKey(
+        Volunteer, on_delete=models.CASCADE, related_name="signups", verbose_name=_("志愿者")
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.APPLIED, verbose_name=_("状态")
+    )
     invited = models.BooleanField(_("受邀报名"), default=False)
-    applied_at = models.DateTimeField(auto_now_add=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
+    applied_at = models.DateTimeField(auto_now_add=True, verbose_name=_("申请时间"))
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("处理时间"))
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("处理人"),
     )
 
     class Meta:
@@ -180,12 +198,19 @@ class SignUp(models.Model):
 class Invitation(models.Model):
     """An admin's invitation; the invited volunteer's sign-up is admitted at once."""
 
-    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="invitations")
-    volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="+")
-    invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("活动")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    volunteer = models.ForeignKey(
+        Volunteer, on_delete=models.CASCADE, related_name="+", verbose_name=_("志愿者")
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("邀请人"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("创建时间"))
 
     class Meta:
         verbose_name = _("活动邀请")
@@ -202,14 +227,24 @@ class FaceCheck(models.Model):
     """面验: an admin confirmed the person against the ID before their first activity. Once
     per volunteer, for life."""
 
-    volunteer = models.OneToOneField(Volunteer, on_delete=models.CASCADE, related_name="face_check")
+    volunteer = models.OneToOneField(
+        Volunteer, on_delete=models.CASCADE, related_name="face_check", verbose_name=_("志愿者")
+    )
     activity = models.ForeignKey(
-        Activity, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Activity,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("活动"),
     )
     checked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("核验人"),
     )
-    checked_at = models.DateTimeField()
+    checked_at = models.DateTimeField(verbose_name=_("核验时间"))
 
     class Meta:
         verbose_name = _("面验")
@@ -229,17 +264,35 @@ class AttendanceMethod(models.TextChoices):
 class Attendance(models.Model):
     """One volunteer's check-in and check-out on one activity day."""
 
-    day = models.ForeignKey(ActivityDay, on_delete=models.CASCADE, related_name="attendances")
-    volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="attendances")
+    day = models.ForeignKey(
+        ActivityDay, on_delete=models.CASCADE, related_name="attendances", verbose_name=_("活动日")
+    )
+    volunteer = models.ForeignKey(
+        Volunteer, on_delete=models.CASCADE, related_name="attendances", verbose_name=_("志愿者")
+    )
     checked_in_at = models.DateTimeField(_("签到时间"))
-    check_in_method = models.CharField(max_length=12, choices=AttendanceMethod.choices)
+    check_in_method = models.CharField(
+        max_length=12, choices=AttendanceMethod.choices, verbose_name=_("签到方式")
+    )
     check_in_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("签到操作人"),
     )
     checked_out_at = models.DateTimeField(_("签退时间"), null=True, blank=True)
-    check_out_method = models.CharField(max_length=12, choices=AttendanceMethod.choices, blank=True)
+    check_out_method = models.CharField(
+        max_length=12, choices=AttendanceMethod.choices, blank=True, verbose_name=_("签退方式")
+    )
     check_out_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("签退操作人"),
     )
 
     class Meta:
@@ -283,25 +336,44 @@ class HoursEntry(models.Model):
 
     DELAYED = (Source.SELF, Source.BACKFILL)
 
-    volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="hours_entries")
-    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="hours_entries")
-    day = models.ForeignKey(ActivityDay, on_delete=models.CASCADE, related_name="hours_entries")
-    attendance = models.OneToOneField(
-        Attendance, null=True, blank=True, on_delete=models.SET_NULL, related_name="hours_entry"
+    volunteer = models.ForeignKey(
+        Volunteer, on_delete=models.CASCADE, related_name="hours_entries", verbose_name=_("志愿者")
     )
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="hours_entries", verbose_name=_("活动")
+    )
+    day = models.ForeignKey(
+        ActivityDay,
+        on_delete=models.CASCADE,
+        related_name="hours_entries",
+        verbose_name=_("活动日"),
+    )
+    attendance = models.OneToOneField(
+        Attendance,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="hours_entry",
+        verbose_name=_("考勤"),
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices, verbose_name=_("类型"))
     service_date = models.DateField(_("服务日期"))
     minutes = models.PositiveIntegerField(_("时长（分钟）"))
-    source = models.CharField(max_length=10, choices=Source.choices)
-    status = models.CharField(max_length=10, choices=Status.choices)
+    source = models.CharField(max_length=10, choices=Source.choices, verbose_name=_("来源"))
+    status = models.CharField(max_length=10, choices=Status.choices, verbose_name=_("状态"))
     # Counted in totals from this date on (inclusive); null while not credited.
     counts_from = models.DateField(_("计入日期"), null=True, blank=True)
     reason = models.CharField(_("说明"), max_length=200, blank=True)
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("审核人"),
     )
-    approved_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    approved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("审核时间"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("创建时间"))
 
     class Meta:
         verbose_name = _("时长记录")

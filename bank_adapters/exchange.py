@@ -43,6 +43,7 @@ from bank_adapters.alerts import alert_raise
 from bank_adapters.envelope import EnvelopeError
 from bank_adapters.errors import FileFormatError
 from bank_adapters.models import Alert, AppliedBankEvent, Batch, PartnerFile, SeqCounter
+from bank_adapters.progress import exchange_progress_tracked
 from bank_adapters.records import Header
 from bank_adapters.sftp import HostKeyMismatch, SftpError
 from core.errors import Conflict, NotFound, ServiceError
@@ -396,7 +397,8 @@ def send_due(partner: str, *, now: dt.datetime | None = None) -> DeliveryReport:
     if cutoff_due(partner, now):
         for file_type in _outbound_types(partner):
             prepare(partner, file_type, now=now)
-    return deliver(partner)
+    with exchange_progress_tracked(partner, "out") as step:
+        return deliver(partner, progress=step)
 
 
 # --- inbound ----------------------------------------------------------------------------

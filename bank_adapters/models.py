@@ -42,11 +42,11 @@ class PartnerFile(models.Model):
     file_type = models.CharField(_("文件类型"), max_length=8)
     business_date = models.DateField(_("业务日期"))
     seq = models.PositiveSmallIntegerField(_("序号"))
-    sha256 = models.CharField(max_length=64)
+    sha256 = models.CharField(max_length=64, verbose_name=_("SHA-256 摘要"))
     size = models.BigIntegerField(_("大小（字节）"))
     state = models.CharField(_("状态"), max_length=12, choices=State.choices)
     record_count = models.IntegerField(_("记录数"), null=True, blank=True)
-    stored_path = models.CharField(max_length=255, blank=True)
+    stored_path = models.CharField(max_length=255, blank=True, verbose_name=_("存储路径"))
     attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
     error = models.TextField(_("错误"), blank=True)
     # The stable code of the refusal (``envelope_*``, ``bank_file_invalid``, ...), or
@@ -87,6 +87,8 @@ class SeqCounter(models.Model):
     last_seq = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("文件序号")
+        verbose_name_plural = _("文件序号")
         constraints = [
             models.UniqueConstraint(
                 fields=["partner", "file_type", "business_date"], name="uniq_seq_counter"
@@ -107,10 +109,20 @@ class Batch(models.Model):
     record_count = models.IntegerField(_("记录数"))
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     data_file = models.ForeignKey(
-        PartnerFile, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        PartnerFile,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("数据文件"),
     )
     photo_file = models.ForeignKey(
-        PartnerFile, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        PartnerFile,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("照片包"),
     )
 
     class Meta:
@@ -130,12 +142,16 @@ class Batch(models.Model):
 class AppliedBankEvent(models.Model):
     """Each bank event id is applied once, ever, whichever file carries it again."""
 
-    partner = models.CharField(max_length=4)
-    event_id = models.CharField(max_length=24)
-    file = models.ForeignKey(PartnerFile, on_delete=models.PROTECT, related_name="+")
-    applied_at = models.DateTimeField(auto_now_add=True)
+    partner = models.CharField(max_length=4, verbose_name=_("合作方"))
+    event_id = models.CharField(max_length=24, verbose_name=_("事件编号"))
+    file = models.ForeignKey(
+        PartnerFile, on_delete=models.PROTECT, related_name="+", verbose_name=_("文件")
+    )
+    applied_at = models.DateTimeField(auto_now_add=True, verbose_name=_("处理时间"))
 
     class Meta:
+        verbose_name = _("已处理的银行事件")
+        verbose_name_plural = _("已处理的银行事件")
         constraints = [
             models.UniqueConstraint(fields=["partner", "event_id"], name="uniq_bank_event")
         ]
@@ -161,12 +177,22 @@ class Alert(models.Model):
     partner = models.CharField(_("合作方"), max_length=4, blank=True)
     message = models.TextField(_("说明"))
     file = models.ForeignKey(
-        PartnerFile, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts"
+        PartnerFile,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="alerts",
+        verbose_name=_("文件"),
     )
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     resolved_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("处理人"),
     )
 
     class Meta:
@@ -176,3 +202,39 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.partner}"
+
+    @property
+    def partner_name(self) -> str:
+        """The partner's Chinese name (中国银行 …), or the code of one we do not know."""
+        return str(dict(Partner.choices).get(self.partner, self.partner))
+
+
+class ExchangeProgress(models.Model):
+    """The latest send or receive run of a partner, as it goes: the operations page polls it
+    (``/staff/ops/progress.json``) to show a running exchange without reloading. One row per
+    partner and direction, overwritten by the next run."""
+
+    class State(models.TextChoices):
+        RUNNING = "running", _("进行中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    partner = models.CharField(_("合作方"), max_length=4, choices=Partner.choices)
+    direction = models.CharField(_("方向"), max_length=3, choices=PartnerFile.Direction.choices)
+    state = models.CharField(_("状态"), max_length=8, choices=State.choices)
+    files_done = models.PositiveIntegerField(_("已完成文件数"), default=0)
+    files_total = models.PositiveIntegerField(_("文件总数"), null=True, blank=True)
+    error = models.CharField(_("错误"), max_length=300, blank=True)
+    started_at = models.DateTimeField(_("开始时间"))
+    updated_at = models.DateTimeField(_("更新时间"))
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("交换进度")
+        verbose_name_plural = _("交换进度")
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "direction"], name="uniq_progress_run")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner} {self.direction} {self.state}"

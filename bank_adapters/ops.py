@@ -9,7 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from bank_adapters import selectors
-from bank_adapters.models import Alert
+from bank_adapters.models import Alert, Partner
+from bank_adapters.progress import exchange_progress_rows
 from core.errors import Conflict, NotFound, PermissionDenied
 from core.services import audit_log_write
 from volunteers.roles import is_operations
@@ -24,12 +25,28 @@ def ops_overview(*, user: Any, now: dt.datetime | None = None) -> dict[str, Any]
     """Per partner the exchange status, recent batches and files, and the open alerts."""
     require_operations(user)
     now = now or timezone.now()
+    names = dict(Partner.choices)
+    rows = selectors.exchange_status(now=now)
+    for row in rows:
+        row["partner_name"] = str(names.get(row["partner"], row["partner"]))
     return {
         "now": now,
-        "partners": selectors.exchange_status(now=now),
+        "partners": rows,
+        "progress": exchange_progress_rows(),
         "batches": list(selectors.recent_batches(30)),
         "files": list(selectors.recent_files(50)),
         "alerts": list(selectors.open_alerts(100)),
+    }
+
+
+def ops_progress(*, user: Any) -> dict[str, Any]:
+    """The live view's poll: every partner's latest send and receive run."""
+    require_operations(user)
+    rows = exchange_progress_rows()
+    return {
+        "running": any(r["state"] == "running" for r in rows),
+        "runs": rows,
+        "at": timezone.localtime().strftime("%H:%M:%S"),
     }
 
 

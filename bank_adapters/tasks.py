@@ -16,6 +16,7 @@ from celery.utils.time import get_exponential_backoff_interval
 
 from bank_adapters import exchange, partners
 from bank_adapters.alerts import alert_delivery_failed, alert_receive_failed
+from bank_adapters.progress import exchange_progress_tracked
 from bank_adapters.sftp import HostKeyMismatch, SftpError
 
 NETWORK_ERRORS = (SftpError, OSError)
@@ -62,7 +63,8 @@ def exchange_receive_partner(self: Task, partner: str) -> dict[str, int]:
     if not _enabled(partner):
         return {"applied": 0, "refused": 0}
     try:
-        report = exchange.receive(partner)
+        with exchange_progress_tracked(partner, "in") as step:
+            report = exchange.receive(partner, progress=step)
     except NETWORK_ERRORS as exc:
         _retry_or_give_up(self, exc, alert_receive_failed, partner)
     return {"applied": len(report.applied), "refused": len(report.refused)}

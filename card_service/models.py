@@ -39,7 +39,9 @@ class Bank(models.Model):
 
 
 class Branch(models.Model):
-    bank = models.ForeignKey(Bank, on_delete=models.PROTECT, related_name="branches")
+    bank = models.ForeignKey(
+        Bank, on_delete=models.PROTECT, related_name="branches", verbose_name=_("银行")
+    )
     code = models.CharField(_("网点代码"), max_length=10)
     name = models.CharField(_("网点名称"), max_length=60)
     city_code = models.CharField(_("地市代码"), max_length=6, db_index=True)
@@ -124,22 +126,32 @@ class CardApplication(models.Model):
         on_delete=models.PROTECT,
         related_name="card_applications",
         db_index=False,
+        verbose_name=_("志愿者"),
     )
     card_serial = models.PositiveSmallIntegerField(_("卡序号"))
     apply_type = models.CharField(_("申请类型"), max_length=1, choices=ApplyType.choices)
     bank = models.ForeignKey(
-        Bank, on_delete=models.PROTECT, related_name="applications", db_index=False
+        Bank,
+        on_delete=models.PROTECT,
+        related_name="applications",
+        db_index=False,
+        verbose_name=_("银行"),
     )
     product = models.CharField(_("卡种"), max_length=1, choices=Product.choices)
     delivery = models.CharField(_("领卡方式"), max_length=1, choices=Delivery.choices)
     branch = models.ForeignKey(
-        Branch, null=True, blank=True, on_delete=models.PROTECT, related_name="applications"
+        Branch,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="applications",
+        verbose_name=_("网点"),
     )
     mail_address = EncryptedTextField(_("邮寄地址"), blank=True, default="")
     postcode = models.CharField(_("邮政编码"), max_length=6, blank=True)
     uniform_size = models.CharField(_("服装尺码"), max_length=4, choices=UniformSize.choices)
     photo = models.FileField(_("证件照"), upload_to="card_photos/")
-    photo_sha256 = models.CharField(max_length=64)
+    photo_sha256 = models.CharField(max_length=64, verbose_name=_("照片摘要"))
     guardian_name = models.CharField(_("监护人姓名"), max_length=40, blank=True)
     guardian_id_type = models.CharField(_("监护人证件类型"), max_length=2, blank=True)
     guardian_id_number = EncryptedTextField(_("监护人证件号码"), blank=True, default="")
@@ -150,7 +162,7 @@ class CardApplication(models.Model):
         _("工本费"), max_length=10, choices=FeePayer.choices, default=FeePayer.PROGRAMME
     )
     # The APPLY record exactly as checked at submission (JSON, encrypted: it holds the ID).
-    apply_record = EncryptedTextField(editable=False)
+    apply_record = EncryptedTextField(_("申请记录"), editable=False)
     qr_payload = models.CharField(_("二维码内容"), max_length=64)
     applied_at = models.DateTimeField(_("申请时间"))
     status = models.CharField(
@@ -163,6 +175,7 @@ class CardApplication(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="applications",
+        verbose_name=_("批次"),
     )
     reason_code = models.CharField(_("未受理原因代码"), max_length=4, blank=True)
     reason_text = models.CharField(_("未受理原因"), max_length=60, blank=True)
@@ -217,14 +230,17 @@ class CardEvent(models.Model):
         SYSTEM = "system", _("系统")
 
     application = models.ForeignKey(
-        CardApplication, on_delete=models.CASCADE, related_name="events"
+        CardApplication,
+        on_delete=models.CASCADE,
+        related_name="events",
+        verbose_name=_("申请"),
     )
-    from_status = models.CharField(max_length=12, blank=True)
-    to_status = models.CharField(max_length=12)
-    fact = models.CharField(max_length=16, blank=True)
+    from_status = models.CharField(max_length=12, blank=True, verbose_name=_("原状态"))
+    to_status = models.CharField(max_length=12, verbose_name=_("新状态"))
+    fact = models.CharField(max_length=16, blank=True, verbose_name=_("事实"))
     at = models.DateTimeField(_("发生时间"))
     recorded_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
-    source = models.CharField(max_length=10, choices=Source.choices)
+    source = models.CharField(max_length=10, choices=Source.choices, verbose_name=_("来源"))
     source_ref = models.CharField(_("来源"), max_length=80, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -233,8 +249,9 @@ class CardEvent(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
+        verbose_name=_("操作人"),
     )
-    note = models.CharField(max_length=120, blank=True)
+    note = models.CharField(max_length=120, blank=True, verbose_name=_("备注"))
 
     class Meta:
         verbose_name = _("志愿者证进度")
@@ -283,16 +300,25 @@ class CardSpend(models.Model):
     the insert itself."""
 
     bank = models.ForeignKey(
-        Bank, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+        Bank,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+        verbose_name=_("银行"),
     )
     application = models.ForeignKey(
-        CardApplication, on_delete=models.PROTECT, related_name="spends", db_constraint=False
+        CardApplication,
+        on_delete=models.PROTECT,
+        related_name="spends",
+        db_constraint=False,
+        verbose_name=_("申请"),
     )
-    event_id = models.CharField(max_length=24)
-    event_type = models.CharField(max_length=12)
-    day = models.DateField()
-    count = models.PositiveIntegerField()
-    city_code = models.CharField(max_length=6)
+    event_id = models.CharField(max_length=24, verbose_name=_("事件编号"))
+    event_type = models.CharField(max_length=12, verbose_name=_("事件类型"))
+    day = models.DateField(verbose_name=_("消费日期"))
+    count = models.PositiveIntegerField(verbose_name=_("笔数"))
+    city_code = models.CharField(max_length=6, verbose_name=_("地市代码"))
 
     objects = CardSpendQuerySet.as_manager()
 

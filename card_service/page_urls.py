@@ -18,6 +18,7 @@ urlpatterns = [
     path("q/<str:token>/", views.qr_page, name="qr-page"),
     path("Q/<str:token>/", views.qr_page, name="qr-page-upper"),
     path("staff/ops/", views.ops_page, name="ops-page"),
+    path("staff/ops/progress.json", views.ops_progress_json, name="ops-progress"),
     path(
         "staff/ops/alerts/<int:alert_id>/resolve/",
         views.ops_alert_resolve,

@@ -59,6 +59,8 @@ def photo_too_large(size: int) -> ValidationFailed:
 
 def check_photo(data: bytes) -> str:
     """Decode the photo to prove it is a real JPEG within the limits; returns its SHA-256."""
+    if not data:
+        raise refuse("请上传证件照", "photo_required", "photo")
     if len(data) > PHOTO_MAX_BYTES:
         raise photo_too_large(len(data))
     try:

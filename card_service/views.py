@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as HttpForbidden
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -26,6 +26,7 @@ from card_service.serializers import ApplicationSubmitSerializer
 from core.errors import NotFound, PermissionDenied, ServiceError, size_label
 from core.inputs import FormIdField
 from core.throttling import page_throttle_wait, throttled_message
+from volunteers.landing import landing_url
 from volunteers.models import Volunteer
 from volunteers.roles import is_operations
 from volunteers.services import GUANGDONG_CITY_CODES
@@ -69,9 +70,12 @@ def _volunteer(request: HttpRequest) -> Volunteer | None:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """Volunteers go to their profile; everyone else sees the landing page."""
+    """Volunteers go to their profile, staff to their role's page; everyone else sees the
+    landing page."""
     if _volunteer(request) is not None:
         return redirect("me")
+    if request.user.is_authenticated and (target := landing_url(request.user)) != "/me/":
+        return redirect(target)
     return render(
         request, "card_service/landing.html", {"is_operations": is_operations(request.user)}
     )
@@ -157,6 +161,38 @@ def _apply_context(
     }
 
 
+def _apply_form_gaps(volunteer: Volunteer, values: dict[str, Any], photo: Any) -> dict[str, str]:
+    """Every blank the form still has, at once (the service stops at the first problem, so
+    without this a person fixes one field per submit). Only what is plainly missing: the
+    service still checks everything else."""
+    gaps: dict[str, str] = {}
+    product = values.get("product", "D")
+    minor = age_on(volunteer.birth_date, timezone.localdate()) < 18
+    if not values.get("bank_code"):
+        gaps["bank_code"] = "请选择发卡银行"
+    if minor and product == "C":
+        gaps["product"] = "未满18周岁只能申办借记卡功能的志愿者证"
+    if product != "C" and not values.get("branch_id"):
+        gaps["branch_id"] = "请选择领卡网点"
+    if product == "C" and not (values.get("mail_address") or "").strip():
+        gaps["mail_address"] = "请填写邮寄地址"
+    if product == "C" and not (values.get("postcode") or "").strip():
+        gaps["postcode"] = "请填写邮政编码"
+    if photo is None or not photo.size:
+        gaps["photo"] = "请上传证件照"
+    if not values.get("uniform_size"):
+        gaps["uniform_size"] = "请选择服装尺码（S、M、L、XL、XXL、XXXL）"
+    if minor:
+        for field, message in (
+            ("guardian_name", "请填写监护人姓名"),
+            ("guardian_id_number", "请填写监护人证件号码"),
+            ("guardian_relation", "请选择监护人与申请人关系"),
+        ):
+            if not (values.get(field) or "").strip():
+                gaps[field] = message
+    return gaps
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def card_apply(request: HttpRequest) -> HttpResponse:
@@ -172,14 +208,15 @@ def card_apply(request: HttpRequest) -> HttpResponse:
     errors: dict[str, str] = {}
     if request.method == "POST":
         values = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
+        errors = _apply_form_gaps(volunteer, values, request.FILES.get("photo"))
         # The API's serializer parses the form: lengths, numbers and NUL characters.
         form = ApplicationSubmitSerializer(data={k: v for k, v in values.items() if v != ""})
-        if not form.is_valid():
+        if not errors and not form.is_valid():
             errors = {
                 (name if name in FORM_FIELDS.values() else "general"): str(problems[0])
                 for name, problems in form.errors.items()
             }
-        else:
+        if not errors:
             try:
                 services.card_application_submit(
                     volunteer=volunteer,
@@ -192,7 +229,9 @@ def card_apply(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, "申请已提交，您可以在本页查看办理进度。")
                 return redirect("card-progress-page")
-    status = 400 if errors else 200
+    # 200 with the errors by their fields: a 400 would be a console error in the browser,
+    # and the page is a normal answer to a form with mistakes.
+    status = 200
     return render(
         request,
         "card_service/apply.html",
@@ -305,6 +344,14 @@ def ops_page(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     return render(request, "bank_adapters/ops.html", ops.ops_overview(user=request.user))
+
+
+@_http_errors
+def ops_progress_json(request: HttpRequest) -> HttpResponse:
+    """Polled by ops.js: the progress of running sends and receives, without reloading."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"code": "not_authenticated", "message": "请先登录"}, status=401)
+    return JsonResponse(ops.ops_progress(user=request.user))
 
 
 @_http_errors

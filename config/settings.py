@@ -72,6 +72,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "volunteers.landing.role_menu",
                 "django.template.context_processors.i18n",
                 "core.context_processors.inbox",
             ],
@@ -119,7 +120,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
 CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 LOGIN_URL = "/accounts/login/"
-LOGIN_REDIRECT_URL = "/me/"
+LOGIN_REDIRECT_URL = "/start/"  # volunteers.landing: each role to its own page
 
 # --- Personal-data encryption -------------------------------------------------------------
 # FIELD_ENCRYPTION_KEYS: "kid:base64key,kid2:base64key" (32-byte AES-256-GCM keys). The
@@ -421,7 +422,7 @@ OIDC_CREATE_USER = False  # a new identity goes to registration (sso.views.regis
 # Linking (a POSTed form) and logout redirect to the provider: CSP form-action covers
 # redirects after a form, so the provider's origins are allowed there.
 if OIDC_ISSUER:
-    from urllib.parse import urlsplit as _urlsplit  # noqa: E402
+    from urllib.parse import urlsplit as _urlsplit
 
     for _url in (OIDC_ISSUER, OIDC_OP_AUTHORIZATION_ENDPOINT, OIDC_OP_LOGOUT_ENDPOINT):
         if _url:

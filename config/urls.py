@@ -1,8 +1,17 @@
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from sso import views as sso_views
+from volunteers import landing
+
+
+def _favicon(request: HttpRequest) -> HttpResponse:
+    return redirect(static("core/favicon.svg"), permanent=True)
+
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -19,6 +28,9 @@ urlpatterns = [
     path("accounts/logout/", sso_views.logout, name="logout"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("sso/", include("sso.urls")),
+    path("start/", landing.landing, name="landing"),
+    # Browsers ask for /favicon.ico on pages without a <link rel="icon"> (the Django admin).
+    path("favicon.ico", _favicon),
     path("api/activities/", include("activities.urls")),
     path("activities/", include("activities.page_urls")),
     path("org/", include("org_console.urls")),

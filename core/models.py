@@ -58,12 +58,15 @@ class Notification(models.Model):
     """An in-site message; SMS and WeChat backends send and also keep a copy here."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("用户"),
     )
-    channel = models.CharField(max_length=16, default="site")
-    text = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True)
-    read_at = models.DateTimeField(null=True, blank=True)
+    channel = models.CharField(max_length=16, default="site", verbose_name=_("渠道"))
+    text = models.TextField(verbose_name=_("内容"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("创建时间"))
+    read_at = models.DateTimeField(null=True, blank=True, verbose_name=_("阅读时间"))
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -14,12 +14,20 @@ class Policy(models.Model):
         IN_FORCE = "I", _("有效")
         CANCELLED = "C", _("已撤销")
 
-    bank = models.ForeignKey("card_service.Bank", on_delete=models.PROTECT, related_name="+")
+    bank = models.ForeignKey(
+        "card_service.Bank", on_delete=models.PROTECT, related_name="+", verbose_name=_("银行")
+    )
     application = models.ForeignKey(
-        "card_service.CardApplication", on_delete=models.PROTECT, related_name="policies"
+        "card_service.CardApplication",
+        on_delete=models.PROTECT,
+        related_name="policies",
+        verbose_name=_("申请"),
     )
     volunteer = models.ForeignKey(
-        "volunteers.Volunteer", on_delete=models.PROTECT, related_name="policies"
+        "volunteers.Volunteer",
+        on_delete=models.PROTECT,
+        related_name="policies",
+        verbose_name=_("志愿者"),
     )
     policy_no = models.CharField(_("保单号"), max_length=30)
     insurer = models.CharField(_("保险公司"), max_length=8)
@@ -27,7 +35,7 @@ class Policy(models.Model):
     coverage_end = models.DateField(_("保障止期"))
     status = models.CharField(_("状态"), max_length=1, choices=Status.choices)
     source_file = models.CharField(_("来源文件"), max_length=80)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("更新时间"))
 
     class Meta:
         verbose_name = _("保单")
@@ -58,6 +66,7 @@ class CoverageYear(models.Model):
         on_delete=models.DO_NOTHING,
         db_constraint=False,
         related_name="coverage_years",
+        verbose_name=_("志愿者"),
     )
     year_index = models.PositiveSmallIntegerField(_("保障年度序号"), help_text=_("0 为首个年度"))
     starts_on = models.DateField(_("保障起期"))

@@ -130,12 +130,13 @@ def reason_text(year: YearResult | None, anchor_note: str = "") -> str:
 
 def _find(
     *, user: Any, reason: str, id_type: str | None, id_number: str | None,
-    volunteer_no: str | None, card_ref: str | None,
+    volunteer_no: str | None, card_ref: str | None, mobile: str | None = None,
+    name: str | None = None, birth_date: dt.date | None = None,
 ) -> Volunteer | None:  # fmt: skip
-    if id_number or volunteer_no:
+    if id_number or volunteer_no or mobile or name or birth_date:
         return hotline_lookup(
             user=user, reason=reason, id_type=id_type, id_number=id_number,
-            volunteer_no=volunteer_no,
+            volunteer_no=volunteer_no, mobile=mobile, name=name, birth_date=birth_date,
         )  # fmt: skip
     if not card_ref or not card_ref.strip():
         raise ValidationFailed("请输入证件号码、志愿者编号或卡片参考号", code="lookup_key_required")
@@ -173,6 +174,9 @@ def hotline_coverage(
     id_number: str | None = None,
     volunteer_no: str | None = None,
     card_ref: str | None = None,
+    mobile: str | None = None,
+    name: str | None = None,
+    birth_date: dt.date | None = None,
 ) -> dict[str, Any]:
     """Hotline staff: was this person covered at ``incident_at``? The coverage year and its
     policy, the reason in words, whether they were on an activity (or travelling to or from
@@ -190,7 +194,8 @@ def hotline_coverage(
         raise ValidationFailed("事发时间不能晚于当前时间", code="incident_in_future")
     volunteer = _find(
         user=user, reason=reason, id_type=id_type, id_number=id_number,
-        volunteer_no=volunteer_no, card_ref=card_ref,
+        volunteer_no=volunteer_no, card_ref=card_ref, mobile=mobile, name=name,
+        birth_date=birth_date,
     )  # fmt: skip
     if volunteer is None:
         return {"found": False, "message": "未找到该志愿者，请核对证件号码、志愿者编号或卡片参考号"}
@@ -231,6 +236,16 @@ def hotline_coverage(
     bank = policy.bank_id if policy else _bank_at(volunteer, day)
     insurer = insurer or (insurer_for_bank(bank) if bank else None)
     covered = by_rule or policy is not None
+    # The incident's answer: insured that day AND on an activity (or travelling to or from
+    # it). The page puts this in the headline, so "covered" never sits above a note that
+    # says the incident itself is not.
+    incident_covered = covered and match is not None
+    if incident_covered:
+        headline = "事发时在保险保障范围内"
+    elif not covered:
+        headline = "事发时不在保险保障期内"
+    else:
+        headline = "在保障期内，但事发时不在志愿服务活动中（含前后交通时间），该事故不在保障范围内"
 
     answer = {
         "found": True,
@@ -241,6 +256,8 @@ def hotline_coverage(
         },
         "incident_at": incident_at,
         "covered": covered,
+        "incident_covered": incident_covered,
+        "headline": headline,
         "coverage_year": (
             {
                 "year_index": year.year_index,
@@ -291,6 +308,7 @@ def hotline_coverage(
         data={
             "incident_at": incident_at.isoformat(),
             "covered": covered,
+            "incident_covered": incident_covered,
             "year_index": year.year_index if year else None,
             "policy_no": policy.policy_no if policy else "",
         },

@@ -17,6 +17,9 @@ class HotlineCoverageQuerySerializer(serializers.Serializer):
     id_number = serializers.CharField(max_length=40, required=False, allow_blank=True)
     volunteer_no = serializers.CharField(max_length=20, required=False, allow_blank=True)
     card_ref = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    mobile = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    name = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    birth_date = serializers.DateField(required=False, help_text="与 name 一起使用")
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         values = super().to_internal_value(data)
@@ -77,7 +80,11 @@ class HotlineCoverageSerializer(serializers.Serializer):
     message = serializers.CharField(required=False)
     volunteer = _Volunteer(required=False)
     incident_at = serializers.DateTimeField(required=False)
-    covered = serializers.BooleanField(required=False)
+    covered = serializers.BooleanField(required=False, help_text="事发日是否在保障年度内")
+    incident_covered = serializers.BooleanField(
+        required=False, help_text="该事故是否在保障范围内（在保障期内且在活动或其前后交通时间内）"
+    )
+    headline = serializers.CharField(required=False)
     coverage_year = _Year(required=False, allow_null=True)
     reason_text = serializers.CharField(required=False)
     policy = _Policy(required=False, allow_null=True)

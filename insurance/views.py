@@ -22,9 +22,21 @@ from volunteers.roles import is_hotline, is_operations
 
 LOOKUP_KINDS = (
     ("id_number", "证件号码"),
-    ("volunteer_no", "志愿者编号"),
     ("card_ref", "卡片参考号"),
+    ("mobile", "手机号码"),
+    ("name", "姓名 + 出生日期"),
+    ("volunteer_no", "志愿者编号"),
 )
+
+
+def _parse_date(value: str) -> dt.date | None:
+    for fmt in ("%Y-%m-%d", "%Y%m%d", "%Y/%m/%d"):
+        try:
+            day = dt.datetime.strptime(value.strip(), fmt).date()
+        except ValueError:
+            continue
+        return day if YEAR_MIN <= day.year <= YEAR_MAX else None
+    return None
 
 
 def _parse_incident(value: str) -> dt.datetime | None:
@@ -42,6 +54,7 @@ class HotlineForm(forms.Form):
     key = forms.CharField(max_length=40)
     incident_at = forms.CharField(max_length=40, required=False)
     reason = forms.CharField(max_length=200, required=False)
+    birth_date = forms.CharField(max_length=20, required=False)
 
 
 @login_required
@@ -57,19 +70,23 @@ def hotline_page(request: HttpRequest) -> HttpResponse:
         data = parsed.cleaned_data if valid else {}
         kind, key = data.get("kind"), data.get("key")
         incident = _parse_incident(data.get("incident_at", ""))
+        birth = _parse_date(data.get("birth_date", ""))
         if wait := page_throttle_wait(request, "hotline"):
             context["error"] = throttled_message(wait)
         elif not valid and set(parsed.errors) - {"kind", "key"}:
             context["error"] = "查询事由或事发时间有误：事由最多 200 字，且不能含有控制字符"
         elif not valid:
-            context["error"] = "请选择查询方式并输入证件号码、志愿者编号或卡片参考号"
+            context["error"] = "请选择查询方式并输入证件号码、卡片参考号、手机号码或姓名"
+        elif kind == "name" and birth is None:
+            context["error"] = "按姓名查询时请填写出生日期，如 1990-05-06"
         elif incident is None:
             context["error"] = "请输入事发时间，如 2026-05-06 10:30"
         else:
+            keys = {kind: key, "birth_date": birth} if kind == "name" else {kind: key}
             try:
                 context["answer"] = selectors.hotline_coverage(
                     user=request.user, reason=data["reason"], incident_at=incident,
-                    **{kind: key},
+                    **keys,
                 )  # fmt: skip
             except ServiceError as exc:
                 context["error"] = exc.message

@@ -28,9 +28,12 @@ def bar_chart_svg(
 ) -> SafeString:
     """Purchases per month (groups) and bank (bars). ``months`` as from
     ``selectors.donation_by_month_and_bank``; ``banks`` is [(code, name)]."""
-    left, right, top, bottom = 64, 16, 28, 40
+    left, right, top, bottom = 64, 16, 28, 56
     group_w = max(24 * len(banks) + 16, 56)
-    width = left + right + max(len(months), 1) * group_w
+    # The legend names every bank, so the chart is at least as wide as the legend (one month
+    # alone used to cut off the second and third bank's names).
+    legend_w = [16 + 13 * len(name) + 18 for _, name in banks]
+    width = max(left + right + max(len(months), 1) * group_w, left + sum(legend_w) + right)
     plot_h = height - top - bottom
     peak = _nice_max(max((max(m["banks"].values(), default=0) for m in months), default=0))
     colours = {
@@ -38,9 +41,15 @@ def bar_chart_svg(
         for i, (code, _) in enumerate(banks)
     }
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-size="11" font-family="sans-serif">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" font-size="11" '
+        'font-family="sans-serif">',
         "<title>每月各银行持卡消费笔数</title>",
+        # axis titles: what the numbers and the labels under the bars are
+        f'<text x="14" y="{top + plot_h / 2:.1f}" text-anchor="middle" '
+        f'transform="rotate(-90 14 {top + plot_h / 2:.1f})">消费笔数</text>',
+        f'<text x="{left + (width - left - right) / 2:.1f}" y="{height - 6}" '
+        'text-anchor="middle">月份</text>',
     ]
     for i in range(5):  # grid and axis labels
         v = peak * i // 4
@@ -66,8 +75,10 @@ def bar_chart_svg(
             f'<text x="{x0 + (group_w - 16) / 2:.1f}" y="{height - bottom + 16}" '
             f'text-anchor="middle">{escape(m["month"].strftime("%Y-%m"))}</text>'
         )
-    for bi, (code, name) in enumerate(banks):  # legend
-        x = left + bi * 110
+    x = left
+    for bi, (code, name) in enumerate(banks):  # legend, each entry as wide as its name
+        if bi:
+            x += legend_w[bi - 1]
         out.append(
             f'<rect x="{x}" y="6" width="12" height="12" fill="{colours[code]}"/>'
             f'<text x="{x + 16}" y="16">{escape(name)}</text>'

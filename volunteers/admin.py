@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.db.models import Q
 
+from volunteers import identity, services
 from volunteers.models import ApiToken, Membership, Organisation, OrganisationAdmin, Volunteer
 
 
@@ -36,6 +38,7 @@ class VolunteerAdmin(admin.ModelAdmin):
     ]  # fmt: skip
     list_filter = ["id_type", "verification", "city_code"]
     search_fields = ["volunteer_no"]
+    search_help_text = "输入志愿者编号，或完整的证件号码、手机号码"
     exclude = ["id_number", "mobile", "address"]
     readonly_fields = [
         "user", "volunteer_no", "name", "gender", "birth_date", "nationality", "id_type",
@@ -62,6 +65,23 @@ class VolunteerAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    def get_search_results(self, request, queryset, search_term):
+        """A full ID number or mobile finds its volunteer through the blind index (the
+        columns are encrypted, so a LIKE search cannot see them); never a partial match."""
+        base = queryset
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if not term:
+            return queryset, may_have_duplicates
+        indexes = {
+            services.id_number_index(t, identity.normalize_id_number(t, term))
+            for t in identity.IdType.values
+        }
+        by_index = base.filter(
+            Q(id_number_index__in=indexes) | Q(mobile_index=services.mobile_index(term))
+        )
+        return queryset | by_index, may_have_duplicates
 
 
 @admin.register(Membership)

@@ -41,9 +41,11 @@ class Organisation(models.Model):
         related_name="children",
         verbose_name=_("上级组织"),
     )
-    path = models.CharField(max_length=255, db_index=True, editable=False, default="/")
+    path = models.CharField(
+        max_length=255, db_index=True, editable=False, default="/", verbose_name=_("层级路径")
+    )
     city_code = models.CharField(_("所在地市代码"), max_length=6, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("创建时间"))
 
     class Meta:
         verbose_name = _("组织")
@@ -60,12 +62,18 @@ class Organisation(models.Model):
 
 class OrganisationAdmin(models.Model):
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="org_admin_roles"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="org_admin_roles",
+        verbose_name=_("用户"),
     )
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="admin_roles"
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="admin_roles",
+        verbose_name=_("组织"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("创建时间"))
 
     class Meta:
         verbose_name = _("组织管理员")
@@ -92,7 +100,10 @@ class Volunteer(models.Model):
         FEMALE = "F", _("女")
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="volunteer"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="volunteer",
+        verbose_name=_("用户"),
     )
     volunteer_no = models.CharField(
         _("志愿者编号"), max_length=12, unique=True, null=True, blank=True
@@ -105,10 +116,14 @@ class Volunteer(models.Model):
     nationality = models.CharField(_("国籍/地区"), max_length=3, default="CHN")
     id_type = models.CharField(_("证件类型"), max_length=2, choices=IdType.choices)
     id_number = EncryptedTextField(_("证件号码"))
-    id_number_index = models.CharField(max_length=64, unique=True, editable=False)
+    id_number_index = models.CharField(
+        max_length=64, unique=True, editable=False, verbose_name=_("证件号码索引")
+    )
     id_expiry = models.DateField(_("证件有效期至"))
     mobile = EncryptedTextField(_("手机号码"))
-    mobile_index = models.CharField(max_length=64, db_index=True, editable=False)
+    mobile_index = models.CharField(
+        max_length=64, db_index=True, editable=False, verbose_name=_("手机号码索引")
+    )
     address = EncryptedTextField(_("通讯地址"), blank=True, default="")
     postcode = models.CharField(_("邮政编码"), max_length=6, blank=True)
     city_code = models.CharField(_("注册地市"), max_length=6)
@@ -155,17 +170,29 @@ class Membership(models.Model):
 
     LIVE = (Status.PENDING, Status.APPROVED)
 
-    volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="memberships")
+    volunteer = models.ForeignKey(
+        Volunteer, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("志愿者")
+    )
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="memberships"
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="memberships",
+        verbose_name=_("组织"),
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    applied_at = models.DateTimeField(auto_now_add=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, verbose_name=_("状态")
+    )
+    applied_at = models.DateTimeField(auto_now_add=True, verbose_name=_("申请时间"))
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("处理时间"))
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("处理人"),
     )
-    note = models.CharField(max_length=200, blank=True)
+    note = models.CharField(max_length=200, blank=True, verbose_name=_("备注"))
 
     class Meta:
         verbose_name = _("归属组织")
@@ -189,7 +216,10 @@ class ApiToken(models.Model):
     the key is shown once, when it is issued, and a token expires (``API_TOKEN_TTL_DAYS``)."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("用户"),
     )
     key_hash = models.CharField(_("令牌摘要 (SHA-256)"), max_length=64, unique=True)
     created = models.DateTimeField(_("签发时间"), default=timezone.now)

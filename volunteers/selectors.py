@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import Q, QuerySet
 
 from core.errors import NotFound, PermissionDenied, ValidationFailed
-from core.masking import mask_id_number
+from core.masking import mask_id_number, mask_mobile, mask_name
 from core.services import audit_log_write
 from volunteers import identity
 from volunteers.models import Membership, Organisation, Volunteer
@@ -92,6 +93,21 @@ def _first_volunteer(column: str, values: list[Any]) -> Volunteer | None:
     return next(iter(Volunteer.objects.raw(sql, values)), None)
 
 
+def _only_volunteer(
+    candidates: QuerySet[Volunteer], ambiguous: str, *, user: Any, reason: str, target: dict
+) -> Volunteer | None:
+    """The one volunteer among ``candidates``; several is an error (audited as such), since
+    answering for the wrong person would be worse than asking for another key."""
+    found = list(candidates.order_by("id")[:2])
+    if len(found) > 1:
+        audit_log_write(
+            action="hotline_lookup", actor=user, target_type="volunteers.volunteer",
+            target_id="", reason=reason, data={**target, "found": False, "ambiguous": True},
+        )  # fmt: skip
+        raise ValidationFailed(ambiguous, code="lookup_ambiguous")
+    return found[0] if found else None
+
+
 def hotline_lookup(
     *,
     user: Any,
@@ -99,10 +115,14 @@ def hotline_lookup(
     id_type: str | None = None,
     id_number: str | None = None,
     volunteer_no: str | None = None,
+    mobile: str | None = None,
+    name: str | None = None,
+    birth_date: dt.date | None = None,
 ) -> Volunteer | None:
-    """Hotline staff find a volunteer by ID number (through the blind index) or volunteer
-    number. Every look-up, found or not, writes an audit row."""
-    from volunteers.services import id_number_index
+    """Hotline staff find a volunteer by ID number or mobile (through the blind indexes),
+    volunteer number, or name and birth date together. Every look-up, found or not, writes an
+    audit row. A mobile or a name shared by several volunteers asks for another key."""
+    from volunteers.services import id_number_index, mobile_index
 
     if not is_hotline(user):
         raise PermissionDenied("只有热线客服可以查询志愿者")
@@ -118,6 +138,28 @@ def hotline_lookup(
     elif volunteer_no:
         found = _first_volunteer("volunteer_no", [volunteer_no.strip().upper()])
         target = {"volunteer_no": volunteer_no.strip().upper()[:12]}
+    elif mobile:
+        try:
+            clean = identity.validate_mobile(mobile)
+        except ValidationFailed:
+            clean = mobile.strip()
+        found = _only_volunteer(
+            Volunteer.objects.filter(mobile_index=mobile_index(clean)),
+            "该手机号码登记在多名志愿者名下，请改用证件号码或志愿者编号查询",
+            user=user, reason=reason, target={"mobile": mask_mobile(clean)},
+        )  # fmt: skip
+        target = {"mobile": mask_mobile(clean)}
+    elif name or birth_date:
+        if not (name and name.strip() and birth_date):
+            raise ValidationFailed(
+                "按姓名查询时请同时填写出生日期，如 1990-05-06", code="name_and_birth_date"
+            )
+        target = {"name": mask_name(name.strip()), "birth_date": birth_date.isoformat()}
+        found = _only_volunteer(
+            Volunteer.objects.filter(name=name.strip(), birth_date=birth_date),
+            "同名同出生日期的志愿者不止一名，请改用证件号码或手机号码查询",
+            user=user, reason=reason, target=target,
+        )  # fmt: skip
     else:
         raise ValidationFailed("请输入证件号码或志愿者编号", code="lookup_key_required")
     audit_log_write(

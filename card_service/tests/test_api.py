@@ -126,7 +126,7 @@ def test_apply_refusals_arrive_as_code_message_extra(client_for):
     adult = make_volunteer()
     c = client_for(adult.user)
     body = assert_error(
-        c.post("/api/card/applications/", form(photo=""), format="multipart"), 400, "photo_invalid"
+        c.post("/api/card/applications/", form(photo=""), format="multipart"), 400, "photo_required"
     )
     assert body["extra"]["field"] == "photo"
     sz = Branch.objects.create(

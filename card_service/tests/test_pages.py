@@ -161,7 +161,7 @@ def test_apply_page_shows_the_refusal_next_to_the_field():
         {**apply_form(product="C", mail_address="广东省广州市天河区体育西路103号",
                       postcode="510620"), "photo": photo_upload()},
     )  # fmt: skip
-    assert resp.status_code == 400
+    assert resp.status_code == 200
     html = resp.content.decode()
     assert (
         '<div class="error" id="error-product">未满18周岁只能申办借记卡功能的志愿者证</div>' in html
@@ -174,7 +174,7 @@ def test_apply_page_shows_the_refusal_next_to_the_field():
 def test_apply_page_photo_and_guardian_errors_sit_by_their_fields():
     adult = make_volunteer()
     resp = page_client(adult.user).post("/me/card/apply/", apply_form())
-    assert '<div class="error" id="error-photo">证件照无法识别' in resp.content.decode()
+    assert '<div class="error" id="error-photo">请上传证件照</div>' in resp.content.decode()
     minor = make_volunteer(birth=years_ago(16))
     c = page_client(minor.user)
     resp = c.post("/me/card/apply/", {**apply_form(), "photo": photo_upload()})
@@ -308,3 +308,39 @@ def test_admin_shows_applications_read_only_and_masked():
         "/admin/bank_adapters/appliedbankevent/",
     ):
         assert c.get(url).status_code == 200, url
+
+
+def test_apply_page_shows_every_missing_field_at_once_and_keeps_the_rest():
+    minor = make_volunteer(birth=years_ago(16))
+    resp = page_client(minor.user).post(
+        "/me/card/apply/",
+        {"bank_code": "", "product": "D", "branch_id": "", "uniform_size": "",
+         "guardian_name": "张大明", "guardian_id_number": "", "guardian_relation": ""},
+    )  # fmt: skip
+    assert resp.status_code == 200
+    html = resp.content.decode()
+    for field in ("bank_code", "branch_id", "photo", "uniform_size", "guardian_id_number",
+                  "guardian_relation"):  # fmt: skip
+        assert f'id="error-{field}"' in html, field
+    assert '<div class="error" id="error-photo">请上传证件照</div>' in html
+    assert 'id="error-guardian_name"' not in html and 'value="张大明"' in html
+    assert "请修改下面标出的 6 处" in html
+    assert not CardApplication.objects.filter(volunteer=minor).exists()
+
+
+def test_a_minor_is_not_offered_credit():
+    minor = make_volunteer(birth=years_ago(16))
+    html = page_client(minor.user).get("/me/card/apply/").content.decode()
+    assert 'value="D"' in html and 'name="product" value="C"' not in html
+    adult = make_volunteer()
+    html = page_client(adult.user).get("/me/card/apply/").content.decode()
+    assert 'name="product" value="C"' in html
+
+
+def test_missing_photo_through_the_api_says_upload_one():
+    from card_service.rules import check_photo
+    from core.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as exc:
+        check_photo(b"")
+    assert exc.value.message == "请上传证件照" and exc.value.code == "photo_required"

@@ -180,9 +180,12 @@ def test_service_hours_and_star_level_come_from_activities(card, today_activity)
     )  # fmt: skip
     html = Client().get(f"/q/{token_of(card['app'])}/").content.decode()
     assert "300.0 小时" in html
-    assert "★★（2星）" in html
+    # the same star display on every page: the QR page, the e-card, my hours
+    assert "★★☆☆☆ 2星" in html
     ecard = as_user(card["volunteer"].user).get("/me/card/ecard/").content.decode()
-    assert "★★" in ecard
+    assert "★★☆☆☆ 2星" in ecard
+    hours = as_user(card["volunteer"].user).get("/activities/me/hours/").content.decode()
+    assert "★★☆☆☆ 2星" in hours
 
 
 def test_retired_forged_and_unknown_tokens_get_one_and_the_same_answer(card, settings):

@@ -161,3 +161,61 @@ def test_hotline_page(covered, client):
          "reason": "来电"},
     )  # fmt: skip
     assert "未找到" in page.content.decode()
+
+
+def _page(client, **data):
+    data = {"incident_at": "2025-06-01 10:30", "reason": "来电咨询理赔", **data}
+    return client.post("/staff/hotline/", data).content.decode()
+
+
+def test_page_headline_never_green_when_the_incident_is_not_covered(covered, client):
+    """Insured that day but not on an activity: the headline says the incident is not
+    covered, in red, and nothing on the page is green."""
+    client.force_login(hotline_user())
+    html = _page(client, kind="volunteer_no", key=covered.volunteer_no,
+                 incident_at="2025-06-02 10:00")  # fmt: skip
+    assert 'id="headline"' in html
+    headline = html.split('id="headline"')[1].split("</p>")[0]
+    assert "该事故不在保障范围内" in headline
+    assert "msg-success" not in html
+    html = _page(client, kind="volunteer_no", key=covered.volunteer_no)
+    headline = html.split('id="headline"')[1].split("</p>")[0]
+    assert "事发时在保险保障范围内" in headline
+    assert 'class="msg headline msg-success"' in html
+
+
+def test_page_keeps_the_typed_key_after_an_error(covered, client):
+    client.force_login(hotline_user())
+    html = _page(client, kind="card_ref", key="CR-TYPED-123", incident_at="昨天")
+    assert "请输入事发时间" in html
+    assert 'value="CR-TYPED-123"' in html
+    assert '<option value="card_ref" selected>' in html
+
+
+def test_page_finds_by_mobile_audited_and_masked(covered, client):
+    client.force_login(hotline_user())
+    html = _page(client, kind="mobile", key=covered.mobile)
+    assert "BOCINS2025000123" in html and "事发时在保险保障范围内" in html
+    row = AuditLog.objects.filter(action="hotline_lookup").order_by("-id").first()
+    assert row.data["found"] is True and row.target_id == str(covered.pk)
+    assert covered.mobile not in str(row.data) and row.data["mobile"].startswith(covered.mobile[:3])
+
+
+def test_page_finds_by_name_and_birth_date(covered, client):
+    client.force_login(hotline_user())
+    html = _page(client, kind="name", key="张小明", birth_date="")
+    assert "请填写出生日期" in html and 'value="张小明"' in html
+    html = _page(client, kind="name", key="张小明",
+                 birth_date=covered.birth_date.isoformat())  # fmt: skip
+    assert "BOCINS2025000123" in html
+    row = AuditLog.objects.filter(action="hotline_lookup").order_by("-id").first()
+    assert row.data["found"] is True and "张小明" not in str(row.data)
+    html = _page(client, kind="name", key="张小明", birth_date="1980-01-01")
+    assert "未找到" in html
+
+
+def test_same_name_and_birth_date_twice_asks_for_another_key(covered, client_for):
+    make_volunteer(name="张小明", birth=covered.birth_date)
+    resp = ask(client_for(hotline_user()), name="张小明", birth_date=covered.birth_date.isoformat(),
+               incident_at="2025-06-01T10:30:00+08:00")  # fmt: skip
+    assert resp.status_code == 400 and resp.json()["code"] == "lookup_ambiguous"

@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from bank_adapters import exchange, partners
 from bank_adapters.models import PartnerFile
+from bank_adapters.progress import exchange_progress_tracked
 from bank_adapters.selectors import exchange_status
 from core.errors import ServiceError
 
@@ -64,7 +65,8 @@ class Command(BaseCommand):
                         partner=code, direction="out", state=PartnerFile.State.PREPARED
                     ).count()
                     with tqdm(total=pending, desc=f"{code} upload", disable=pending < 2) as bar:
-                        report = exchange.deliver(code, progress=bar.update)
+                        with exchange_progress_tracked(code, "out", also=bar.update) as step:
+                            report = exchange.deliver(code, progress=step)
                     self.stdout.write(
                         f"{code}: delivered {len(report.delivered)}, already there {len(report.already_there)}"
                     )
@@ -76,7 +78,8 @@ class Command(BaseCommand):
             else:
                 for code in self._partners(partner):
                     with tqdm(desc=f"{code} download", unit="file") as bar:
-                        r = exchange.receive(code, progress=bar.update)
+                        with exchange_progress_tracked(code, "in", also=bar.update) as step:
+                            r = exchange.receive(code, progress=step)
                     self.stdout.write(
                         f"{code}: applied {len(r.applied)}, skipped {len(r.skipped)}, "
                         f"refused {len(r.refused)}, quarantined {len(r.quarantined)}"
