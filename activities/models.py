@@ -294,8 +294,14 @@ class HoursEntry(models.Model):
     minutes = models.PositiveIntegerField(_("时长（分钟）"))
     source = models.CharField(max_length=10, choices=Source.choices)
     status = models.CharField(max_length=10, choices=Status.choices)
-    # Counted in totals from this date on (inclusive); null while not credited.
+    # Counted in totals from this date on (inclusive); null while not credited. It is the later
+    # of the delay rule's date and the end of the disclosure (see activities.disclosure).
     counts_from = models.DateField(_("计入日期"), null=True, blank=True)
+    # 时长公示: published on this day (the day the hours were credited); open to disputes until
+    # counts_from. Null while not credited.
+    published_on = models.DateField(_("公示日期"), null=True, blank=True)
+    # An open dispute (我有异议) holds the entry out of every total until it is answered.
+    under_dispute = models.BooleanField(_("异议处理中"), default=False, db_default=False)
     reason = models.CharField(_("说明"), max_length=200, blank=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -328,3 +334,48 @@ class HoursEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.volunteer_id} {self.service_date} {self.minutes}min {self.status}"
+
+
+class HoursDispute(models.Model):
+    """我有异议: someone objects to one published hours entry; the organisation answers."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("处理中")  # the entry does not count meanwhile
+        UPHELD = "upheld", _("异议成立")  # the entry was corrected or removed
+        REJECTED = "rejected", _("异议不成立")  # the entry stands
+
+    TRANSITIONS: dict[str, frozenset[str]] = {
+        Status.OPEN: frozenset({Status.UPHELD, Status.REJECTED}),
+        Status.UPHELD: frozenset(),
+        Status.REJECTED: frozenset(),
+    }
+
+    entry = models.ForeignKey(HoursEntry, on_delete=models.CASCADE, related_name="disputes")
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("异议理由"), max_length=500)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    raised_at = models.DateTimeField(_("提出时间"))
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    answer = models.CharField(_("答复"), max_length=500, blank=True)
+    # When upheld with a correction: the minutes before and after.
+    minutes_before = models.PositiveIntegerField(null=True, blank=True)
+    minutes_after = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("时长异议")
+        verbose_name_plural = _("时长异议")
+        ordering = ["-raised_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entry"], condition=Q(status="open"), name="one_open_dispute_per_entry"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "raised_at"], name="dispute_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} {self.status}"

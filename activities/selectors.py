@@ -36,6 +36,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from activities import qr
+from activities.disclosure import counted_q, served_q
 from activities.models import Activity, ActivityDay, Attendance, HoursEntry, SignUp
 from core.errors import NotFound, PermissionDenied
 from volunteers.models import Volunteer
@@ -82,7 +83,7 @@ class Totals:
 
 
 def _counted(on: dt.date | None) -> Q:
-    return Q(status=HoursEntry.Status.CREDITED, counts_from__lte=on or timezone.localdate())
+    return counted_q(on)
 
 
 def volunteer_hours(volunteer: Volunteer | int, *, on: dt.date | None = None) -> Totals:
@@ -140,9 +141,9 @@ def service_minutes_subquery(*, on: dt.date | None = None, volunteer_ref: str = 
 
 
 def _served_q(start: Any, end: Any) -> Q:
-    return Q(
+    # Served = credited and undisputed hours on a day in range (activities.disclosure.served_q).
+    return served_q() & Q(
         kind=HoursEntry.Kind.SERVICE,
-        status=HoursEntry.Status.CREDITED,
         minutes__gt=0,
         service_date__gte=start,
         service_date__lte=end,

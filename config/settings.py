@@ -180,6 +180,9 @@ CELERY_BEAT_SCHEDULE["working-day-calendar-check"] = {
 }
 # Hotline: hours before check-in and after check-out counted as travel to and from an activity.
 INSURANCE_TRAVEL_WINDOW_HOURS = env.int("INSURANCE_TRAVEL_WINDOW_HOURS", default=2)
+# 时长公示: days an hours entry stays published (open to 我有异议) before it counts.
+# The manual names no length; 7 days is the service's choice.
+HOURS_DISCLOSURE_DAYS = env.int("HOURS_DISCLOSURE_DAYS", default=7)
 
 # --- Email -----------------------------------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
