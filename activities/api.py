@@ -19,8 +19,12 @@ from activities.serializers import (
     ActivitySerializer,
     AttendanceSerializer,
     BackfillInputSerializer,
+    DisclosedEntrySerializer,
+    DisputeAnswerSerializer,
+    DisputeInputSerializer,
     FaceCheckSerializer,
     HoursDecisionSerializer,
+    HoursDisputeSerializer,
     HoursEntrySerializer,
     InvitationSerializer,
     MySignUpSerializer,
@@ -296,3 +300,58 @@ class MyHoursEntryListApi(ListAPIView):
 
     def get_queryset(self):
         return selectors.my_hours_entries(volunteer=volunteer_of(self.request.user))
+
+
+# --- 时长公示 / 我有异议 ---------------------------------------------------------------------
+
+
+class ActivityDisclosureApi(APIView):
+    """An activity's published hours (时长公示), names masked; public."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=DisclosedEntrySerializer(many=True))
+    def get(self, request, activity_id: int):
+        _, rows = selectors.activity_disclosure(user=request.user, activity_id=activity_id)
+        return Response(DisclosedEntrySerializer([asdict(r) for r in rows], many=True).data)
+
+
+class HoursDisputeRaiseApi(APIView):
+    """我有异议: object to a published entry with a reason (signed-in users)."""
+
+    @extend_schema(request=DisputeInputSerializer, responses={201: HoursDisputeSerializer})
+    def post(self, request, entry_id: int):
+        data = DisputeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        dispute = services.hours_dispute_raise(
+            user=request.user, entry_id=entry_id, reason=data.validated_data["reason"]
+        )
+        return Response(HoursDisputeSerializer(dispute).data, status=status.HTTP_201_CREATED)
+
+
+class HoursDisputeListApi(ListAPIView):
+    """The disputes on the activities the admin's organisations published."""
+
+    serializer_class = HoursDisputeSerializer
+
+    @extend_schema(parameters=[OpenApiParameter("status", str, description="open/upheld/rejected")])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return selectors.disputes_for_admin(
+            user=self.request.user, status=self.request.query_params.get("status") or None
+        )
+
+
+class HoursDisputeAnswerApi(APIView):
+    """The organisation answers: uphold (correct to ``minutes`` or remove) or reject."""
+
+    @extend_schema(request=DisputeAnswerSerializer, responses=HoursDisputeSerializer)
+    def post(self, request, dispute_id: int):
+        data = DisputeAnswerSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        dispute = services.hours_dispute_answer(
+            admin=request.user, dispute_id=dispute_id, **data.validated_data
+        )
+        return Response(HoursDisputeSerializer(dispute).data)

@@ -27,6 +27,20 @@ urlpatterns = [
     path("signups/<int:signup_id>/admit/", api.SignUpAdmitApi.as_view(), name="signup-admit"),
     path("signups/<int:signup_id>/remove/", api.SignUpRemoveApi.as_view(), name="signup-remove"),
     path("hours/<int:entry_id>/decide/", api.HoursDecideApi.as_view(), name="hours-decide"),
+    path(
+        "<int:activity_id>/disclosure/",
+        api.ActivityDisclosureApi.as_view(),
+        name="activity-disclosure",
+    ),
+    path(
+        "hours/<int:entry_id>/disputes/", api.HoursDisputeRaiseApi.as_view(), name="hours-dispute"
+    ),
+    path("disputes/", api.HoursDisputeListApi.as_view(), name="dispute-list"),
+    path(
+        "disputes/<int:dispute_id>/answer/",
+        api.HoursDisputeAnswerApi.as_view(),
+        name="dispute-answer",
+    ),
     path("attendance/scan/", api.AttendanceScanApi.as_view(), name="attendance-scan"),
     path("attendance/self/", api.AttendanceSelfApi.as_view(), name="attendance-self"),
     path("me/signups/", api.MySignUpListApi.as_view(), name="my-signups"),

@@ -125,3 +125,38 @@ def my_hours(request: HttpRequest) -> HttpResponse:
         for e in selectors.my_hours_entries(volunteer=volunteer)[:200]
     ]
     return render(request, "activities/my_hours.html", {"totals": totals, "entries": entries})
+
+
+@_http_errors
+def activity_disclosure(request: HttpRequest, activity_id: int) -> HttpResponse:
+    """时长公示: the activity's published hours, each with a 我有异议 form."""
+    activity, rows = selectors.activity_disclosure(user=request.user, activity_id=activity_id)
+    return render(
+        request,
+        "activities/disclosure.html",
+        {"activity": activity, "rows": rows, "days": services_disclosure_days()},
+    )
+
+
+def services_disclosure_days() -> int:
+    from activities.disclosure import disclosure_days
+
+    return disclosure_days()
+
+
+@login_required
+@require_POST
+def hours_dispute(request: HttpRequest, entry_id: int) -> HttpResponse:
+    """我有异议 from the disclosure page; back to it with the outcome."""
+    activity_id = request.POST.get("activity", "")
+    try:
+        services.hours_dispute_raise(
+            user=request.user, entry_id=entry_id, reason=request.POST.get("reason", "")
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "异议已提交，组织核实后将答复您；核实前该时长暂不计入")
+    if activity_id.isdigit():
+        return redirect("activity-disclosure-page", activity_id=int(activity_id))
+    return redirect("activity-list-page")
