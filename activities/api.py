@@ -11,7 +11,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from activities import qr, selectors, services
+from activities import qr, ranking, selectors, services
 from activities.models import ActivityDay
 from activities.serializers import (
     ActivityCreateSerializer,
@@ -27,9 +27,12 @@ from activities.serializers import (
     HoursDisputeSerializer,
     HoursEntrySerializer,
     InvitationSerializer,
+    MyRankSerializer,
     MySignUpSerializer,
     QrCodeSerializer,
     QrQuerySerializer,
+    RankingQuerySerializer,
+    RankLineSerializer,
     ScanInputSerializer,
     SelfAttendanceInputSerializer,
     SignUpSerializer,
@@ -355,3 +358,29 @@ class HoursDisputeAnswerApi(APIView):
             admin=request.user, dispute_id=dispute_id, **data.validated_data
         )
         return Response(HoursDisputeSerializer(dispute).data)
+
+
+# --- 活跃志愿者 ------------------------------------------------------------------------------
+
+
+class ActiveRankingApi(APIView):
+    """活跃志愿者: one organisation's or city's ranking this month or year (names masked)."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(parameters=[RankingQuerySerializer], responses=RankLineSerializer(many=True))
+    def get(self, request):
+        q = RankingQuerySerializer(data=request.query_params)
+        q.is_valid(raise_exception=True)
+        v = q.validated_data
+        lines = ranking.ranking_page(scope=v["scope"], scope_key=v["key"], period=v["period"])
+        return Response(RankLineSerializer([asdict(x) for x in lines], many=True).data)
+
+
+class MyRanksApi(APIView):
+    """The volunteer's own ranks this month and this year."""
+
+    @extend_schema(responses=MyRankSerializer(many=True))
+    def get(self, request):
+        ranks = ranking.volunteer_ranks(volunteer_of(request.user))
+        return Response(MyRankSerializer(ranks, many=True).data)

@@ -379,3 +379,42 @@ class HoursDispute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entry_id} {self.status}"
+
+
+class ActiveVolunteerRank(models.Model):
+    """活跃志愿者: a volunteer's rank by counted service hours in one organisation or city, for
+    one month or year. Filled nightly by ``activities.ranking.ranking_rebuild`` in one
+    INSERT … SELECT with rank() OVER (PARTITION BY …); read, never edited."""
+
+    class Period(models.TextChoices):
+        MONTH = "month", _("月度")
+        YEAR = "year", _("年度")
+
+    class Scope(models.TextChoices):
+        ORGANISATION = "org", _("组织")  # hours served in activities the organisation published
+        CITY = "city", _("地市")  # hours served in activities held in the city
+
+    period = models.CharField(max_length=5, choices=Period.choices)
+    period_start = models.DateField()
+    scope = models.CharField(max_length=4, choices=Scope.choices)
+    scope_key = models.CharField(max_length=20)  # an organisation id or a city code
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="+")
+    minutes = models.PositiveIntegerField()
+    rank = models.PositiveIntegerField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("活跃志愿者排名")
+        verbose_name_plural = _("活跃志愿者排名")
+        indexes = [
+            # A ranking page: one partition, in rank order.
+            models.Index(
+                fields=["period", "period_start", "scope", "scope_key", "rank"],
+                name="rank_page_idx",
+            ),
+            # The volunteer's own ranks on their profile.
+            models.Index(fields=["volunteer", "period", "period_start"], name="rank_volunteer_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.scope_key} {self.period_start} #{self.rank}"

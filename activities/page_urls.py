@@ -18,5 +18,6 @@ urlpatterns = [
     ),
     path("hours/<int:entry_id>/dispute/", views.hours_dispute, name="hours-dispute-page"),
     path("scan/<str:code>/", views.scan, name="activity-scan-page"),
+    path("active/", views.active_ranking, name="active-ranking-page"),
     path("me/hours/", views.my_hours, name="my-hours-page"),
 ]

@@ -293,3 +293,25 @@ class HoursDisputeSerializer(serializers.ModelSerializer):
 
     def get_volunteer_name(self, obj: HoursDispute) -> str:
         return mask_name(obj.entry.volunteer.name)
+
+
+class RankLineSerializer(serializers.Serializer):
+    rank = serializers.IntegerField()
+    volunteer_name = serializers.CharField(help_text="姓名（已脱敏）")
+    hours = serializers.CharField()
+
+
+class RankingQuerySerializer(serializers.Serializer):
+    scope = serializers.ChoiceField(choices=["org", "city"])
+    key = serializers.CharField(max_length=20)
+    period = serializers.ChoiceField(choices=["month", "year"], default="month")
+
+
+class MyRankSerializer(serializers.Serializer):
+    period = serializers.CharField()
+    period_display = serializers.CharField()
+    scope = serializers.CharField()
+    scope_key = serializers.CharField()
+    scope_name = serializers.CharField()
+    rank = serializers.IntegerField()
+    hours = serializers.CharField()

@@ -43,6 +43,8 @@ urlpatterns = [
     ),
     path("attendance/scan/", api.AttendanceScanApi.as_view(), name="attendance-scan"),
     path("attendance/self/", api.AttendanceSelfApi.as_view(), name="attendance-self"),
+    path("active/", api.ActiveRankingApi.as_view(), name="active-ranking"),
+    path("me/ranks/", api.MyRanksApi.as_view(), name="my-ranks"),
     path("me/signups/", api.MySignUpListApi.as_view(), name="my-signups"),
     path("me/hours/", api.MyHoursApi.as_view(), name="my-hours"),
     path("me/hours/entries/", api.MyHoursEntryListApi.as_view(), name="my-hours-entries"),

@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from activities import qr, selectors, services
+from activities import qr, ranking, selectors, services
 from activities.models import Activity
 from core.errors import NotFound, PermissionDenied, ServiceError
 from volunteers.roles import administered_org_ids
@@ -124,7 +124,26 @@ def my_hours(request: HttpRequest) -> HttpResponse:
         (e, selectors.hours_entry_note(e))
         for e in selectors.my_hours_entries(volunteer=volunteer)[:200]
     ]
-    return render(request, "activities/my_hours.html", {"totals": totals, "entries": entries})
+    ranks = ranking.volunteer_ranks(volunteer)
+    return render(
+        request,
+        "activities/my_hours.html",
+        {"totals": totals, "entries": entries, "ranks": ranks},
+    )
+
+
+def active_ranking(request: HttpRequest) -> HttpResponse:
+    """活跃志愿者: a city's or an organisation's ranking this month or year, names masked."""
+    p = request.GET
+    scope = p.get("scope") if p.get("scope") in ("org", "city") else "city"
+    period = p.get("period") if p.get("period") in ("month", "year") else "month"
+    key = (p.get("key") or "440100")[:20]
+    lines = ranking.ranking_page(scope=scope, scope_key=key, period=period)
+    return render(
+        request,
+        "activities/active.html",
+        {"lines": lines, "scope": scope, "period": period, "key": key},
+    )
 
 
 @_http_errors

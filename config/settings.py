@@ -174,6 +174,10 @@ CELERY_BEAT_SCHEDULE["insurance-service-files"] = {
     "schedule": crontab(hour=6, minute=0),
 }
 # Working-day calendar: alert when this year's or (from 1 December) next year's notice is missing.
+CELERY_BEAT_SCHEDULE["active-volunteer-ranking"] = {
+    "task": "activities.tasks.active_ranking_rebuild",
+    "schedule": crontab(hour=3, minute=10),
+}
 CELERY_BEAT_SCHEDULE["working-day-calendar-check"] = {
     "task": "core.tasks.working_day_calendar_check",
     "schedule": crontab(hour=8, minute=30),
