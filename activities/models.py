@@ -398,7 +398,16 @@ class ActiveVolunteerRank(models.Model):
     period_start = models.DateField()
     scope = models.CharField(max_length=4, choices=Scope.choices)
     scope_key = models.CharField(max_length=20)  # an organisation id or a city code
-    volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="+")
+    # A derived table rebuilt nightly: no FK constraint (its per-row trigger at commit cost
+    # more than the whole ranking query) and no lone volunteer index (rank_volunteer_idx
+    # leads with it). A deleted volunteer's rows drop out at the next rebuild.
+    volunteer = models.ForeignKey(
+        Volunteer,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     minutes = models.PositiveIntegerField()
     rank = models.PositiveIntegerField()
     computed_at = models.DateTimeField()
