@@ -76,17 +76,21 @@ def ranking_rebuild(*, on: dt.date | None = None, now: dt.datetime | None = None
     on = on or timezone.localdate(at)
     month, year = periods_of(on)
     model = ActiveVolunteerRank
-    with connection.schema_editor(atomic=False) as editor:
-        for index in model._meta.indexes:
-            editor.remove_index(model, index)
+    # PostgreSQL only: SQLite's schema editor cannot run inside a transaction.
+    bulk = connection.vendor == "postgresql"
+    if bulk:
+        with connection.schema_editor(atomic=False) as editor:
+            for index in model._meta.indexes:
+                editor.remove_index(model, index)
     with connection.cursor() as cur:
-        empty = "TRUNCATE" if connection.vendor == "postgresql" else "DELETE FROM"
+        empty = "TRUNCATE" if bulk else "DELETE FROM"
         cur.execute(f"{empty} {TABLE}")
         cur.execute(ranking_sql(), {"month": month, "year": year, "on": on, "computed_at": at})
         rows = cur.rowcount
-    with connection.schema_editor(atomic=False) as editor:
-        for index in model._meta.indexes:
-            editor.add_index(model, index)
+    if bulk:
+        with connection.schema_editor(atomic=False) as editor:
+            for index in model._meta.indexes:
+                editor.add_index(model, index)
     audit_log_write(
         action="active_ranking_rebuild",
         target_type="activities.activevolunteerrank",
