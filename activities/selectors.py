@@ -346,7 +346,11 @@ def hours_entry_note(entry: HoursEntry, *, on: dt.date | None = None) -> str:
     """Why an entry does (not yet) count, in words for the volunteer."""
     today = on or timezone.localdate()
     if entry.status == HoursEntry.Status.CREDITED:
+        if entry.under_dispute:
+            return "公示期内收到异议，组织核实前暂不计入"
         if entry.counts_from and entry.counts_from > today:
+            if entry.published_on and entry.source == HoursEntry.Source.SCANNED:
+                return f"时长公示中，将于{entry.counts_from:%Y-%m-%d}起计入"
             return f"审核已通过，将于{entry.counts_from:%Y-%m-%d}起计入"
         if entry.kind == HoursEntry.Kind.TRAINING:
             return "培训时长，不计入服务时长"

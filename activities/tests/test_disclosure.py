@@ -51,6 +51,8 @@ def plus(n: int) -> dt.date:
 def test_scanned_hours_are_published_and_count_after_the_disclosure(done):
     entry = scan(done)
     assert (entry.published_on, entry.counts_from) == (DAY1, plus(DAYS))
+    note = selectors.hours_entry_note(entry, on=plus(1))
+    assert note == f"时长公示中，将于{plus(DAYS):%Y-%m-%d}起计入"
     assert volunteer_hours(done["xiaoming"], on=plus(DAYS - 1)).service == 0
     assert volunteer_hours(done["xiaoming"], on=plus(DAYS)).service == 3
 
@@ -80,6 +82,7 @@ def test_a_dispute_holds_the_entry_out_until_rejected_then_it_counts_from_the_an
         )
     entry.refresh_from_db()
     assert entry.under_dispute and not entry_counts(entry, plus(30))
+    assert selectors.hours_entry_note(entry, on=plus(30)) == "公示期内收到异议，组织核实前暂不计入"
     assert volunteer_hours(done["xiaoming"], on=plus(30)).service == 0
     assert AuditLog.objects.filter(action="hours_dispute_raise", target_id=str(dispute.pk)).exists()
     assert Notification.objects.filter(user=done["xiaoming"].user, text__contains="异议").exists()
