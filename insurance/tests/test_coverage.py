@@ -159,3 +159,16 @@ def test_activation_late_in_the_evening_uses_the_shanghai_date():
     c.save(update_fields=["activated_at"])
     years = both(v, D(2025, 6, 1))
     assert years[0].starts_on == D(2025, 2, 1)
+
+
+def test_hours_under_dispute_do_not_renew_until_the_dispute_is_answered():
+    """时长公示: an entry someone disputes proves no service, in both computations."""
+    v = make_volunteer()
+    card(v, applied=D(2024, 5, 1), activated=D(2024, 6, 10))
+    entry = served(v, D(2025, 6, 1))
+    HoursEntry.objects.filter(pk=entry.pk).update(under_dispute=True)
+    years = both(v, D(2025, 7, 1))
+    assert years[1].covered is False and years[1].reason == R.NO_ACTIVITY
+
+    HoursEntry.objects.filter(pk=entry.pk).update(under_dispute=False)
+    assert both(v, D(2025, 7, 1))[1].covered
