@@ -165,8 +165,6 @@ def test_only_the_publishing_organisation_answers(done):
 
 def test_a_disputed_entry_leaves_the_service_files_and_the_insurance_service_days(done):
     """The pattern: every place that sums or tests hours filters the same predicate."""
-    from insurance.exchange import service_records  # noqa: F401 (uses counted_q)
-
     entry = scan(done)
     assert selectors.served_between(done["xiaoming"], DAY1, DAY1)
     services.hours_dispute_raise(
