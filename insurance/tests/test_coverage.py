@@ -172,3 +172,21 @@ def test_hours_under_dispute_do_not_renew_until_the_dispute_is_answered():
 
     HoursEntry.objects.filter(pk=entry.pk).update(under_dispute=False)
     assert both(v, D(2025, 7, 1))[1].covered
+
+
+def test_the_service_file_reports_only_hours_that_count():
+    """SERVICE records: hours still in disclosure or under dispute are not reported."""
+    from insurance.exchange import service_records
+
+    v = make_volunteer()
+    card(v, applied=D(2024, 5, 1), activated=D(2024, 6, 10))
+    counted = served(v, D(2025, 6, 1), minutes=120)
+    disclosing = served(v, D(2025, 6, 2), minutes=60)
+    HoursEntry.objects.filter(pk=disclosing.pk).update(counts_from=D(2999, 1, 1))
+
+    def hours():
+        return [r.service_hours for r in service_records("BOC", D(2025, 6, 1), D(2025, 6, 30))]
+
+    assert hours() == [20]  # tenths of an hour: 2 h
+    HoursEntry.objects.filter(pk=counted.pk).update(under_dispute=True)
+    assert hours() == []
