@@ -6,44 +6,93 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('activities', '0001_initial'),
+        ("activities", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='hoursentry',
-            name='published_on',
-            field=models.DateField(blank=True, null=True, verbose_name='公示日期'),
+            model_name="hoursentry",
+            name="published_on",
+            field=models.DateField(blank=True, null=True, verbose_name="公示日期"),
         ),
         migrations.AddField(
-            model_name='hoursentry',
-            name='under_dispute',
-            field=models.BooleanField(db_default=False, default=False, verbose_name='异议处理中'),
+            model_name="hoursentry",
+            name="under_dispute",
+            field=models.BooleanField(db_default=False, default=False, verbose_name="异议处理中"),
         ),
         migrations.CreateModel(
-            name='HoursDispute',
+            name="HoursDispute",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(max_length=500, verbose_name='异议理由')),
-                ('status', models.CharField(choices=[('open', '处理中'), ('upheld', '异议成立'), ('rejected', '异议不成立')], default='open', max_length=10)),
-                ('raised_at', models.DateTimeField(verbose_name='提出时间')),
-                ('answered_at', models.DateTimeField(blank=True, null=True, verbose_name='答复时间')),
-                ('answer', models.CharField(blank=True, max_length=500, verbose_name='答复')),
-                ('minutes_before', models.PositiveIntegerField(blank=True, null=True)),
-                ('minutes_after', models.PositiveIntegerField(blank=True, null=True)),
-                ('answered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('entry', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='disputes', to='activities.hoursentry')),
-                ('raised_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.CharField(max_length=500, verbose_name="异议理由")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "处理中"),
+                            ("upheld", "异议成立"),
+                            ("rejected", "异议不成立"),
+                        ],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                ("raised_at", models.DateTimeField(verbose_name="提出时间")),
+                (
+                    "answered_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="答复时间"),
+                ),
+                ("answer", models.CharField(blank=True, max_length=500, verbose_name="答复")),
+                ("minutes_before", models.PositiveIntegerField(blank=True, null=True)),
+                ("minutes_after", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "answered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "entry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="disputes",
+                        to="activities.hoursentry",
+                    ),
+                ),
+                (
+                    "raised_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '时长异议',
-                'verbose_name_plural': '时长异议',
-                'ordering': ['-raised_at', '-id'],
-                'indexes': [models.Index(fields=['status', 'raised_at'], name='dispute_status_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'open')), fields=('entry',), name='one_open_dispute_per_entry')],
+                "verbose_name": "时长异议",
+                "verbose_name_plural": "时长异议",
+                "ordering": ["-raised_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["status", "raised_at"], name="dispute_status_idx")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "open")),
+                        fields=("entry",),
+                        name="one_open_dispute_per_entry",
+                    )
+                ],
             },
         ),
     ]

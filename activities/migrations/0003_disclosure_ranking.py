@@ -5,30 +5,57 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('activities', '0002_disclosure_hours'),
-        ('volunteers', '0002_auth_api_token'),
+        ("activities", "0002_disclosure_hours"),
+        ("volunteers", "0002_auth_api_token"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ActiveVolunteerRank',
+            name="ActiveVolunteerRank",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period', models.CharField(choices=[('month', '月度'), ('year', '年度')], max_length=5)),
-                ('period_start', models.DateField()),
-                ('scope', models.CharField(choices=[('org', '组织'), ('city', '地市')], max_length=4)),
-                ('scope_key', models.CharField(max_length=20)),
-                ('minutes', models.PositiveIntegerField()),
-                ('rank', models.PositiveIntegerField()),
-                ('computed_at', models.DateTimeField()),
-                ('volunteer', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='volunteers.volunteer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "period",
+                    models.CharField(choices=[("month", "月度"), ("year", "年度")], max_length=5),
+                ),
+                ("period_start", models.DateField()),
+                (
+                    "scope",
+                    models.CharField(choices=[("org", "组织"), ("city", "地市")], max_length=4),
+                ),
+                ("scope_key", models.CharField(max_length=20)),
+                ("minutes", models.PositiveIntegerField()),
+                ("rank", models.PositiveIntegerField()),
+                ("computed_at", models.DateTimeField()),
+                (
+                    "volunteer",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="volunteers.volunteer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '活跃志愿者排名',
-                'verbose_name_plural': '活跃志愿者排名',
-                'indexes': [models.Index(fields=['period', 'period_start', 'scope', 'scope_key', 'rank'], name='rank_page_idx'), models.Index(fields=['volunteer', 'period', 'period_start'], name='rank_volunteer_idx')],
+                "verbose_name": "活跃志愿者排名",
+                "verbose_name_plural": "活跃志愿者排名",
+                "indexes": [
+                    models.Index(
+                        fields=["period", "period_start", "scope", "scope_key", "rank"],
+                        name="rank_page_idx",
+                    ),
+                    models.Index(
+                        fields=["volunteer", "period", "period_start"], name="rank_volunteer_idx"
+                    ),
+                ],
             },
         ),
     ]
