@@ -86,3 +86,10 @@ def org_tree(db):
     b = OrganisationFactory(name="B组织", parent=a)
     c = OrganisationFactory(name="C组织", parent=province)
     return {"province": province, "A": a, "B": b, "C": c}
+
+
+@pytest.fixture(autouse=True)
+def _hours_disclosure_off(settings):
+    """The suites written before 时长公示 test the delay rules alone: no disclosure period.
+    The disclosure tests (activities/tests/test_disclosure*.py) set the days they test."""
+    settings.HOURS_DISCLOSURE_DAYS = 0

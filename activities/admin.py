@@ -9,6 +9,7 @@ from activities.models import (
     ActivityDay,
     Attendance,
     FaceCheck,
+    HoursDispute,
     HoursEntry,
     Invitation,
     SignUp,
@@ -70,7 +71,18 @@ class AttendanceAdmin(AppendOnlyAdmin):
 class HoursEntryAdmin(AppendOnlyAdmin):
     list_display = [
         "volunteer", "activity", "service_date", "kind", "minutes", "source", "status", "counts_from",
+        "published_on", "under_dispute",
     ]  # fmt: skip
-    list_filter = ["kind", "source", "status"]
+    list_filter = ["kind", "source", "status", "under_dispute"]
     date_hierarchy = "service_date"
     raw_id_fields = ["volunteer", "activity", "day", "attendance", "approved_by"]
+
+
+@admin.register(HoursDispute)
+class HoursDisputeAdmin(AppendOnlyAdmin):
+    """Disputes are raised and answered through the services (audited); here they are read."""
+
+    list_display = ["entry", "status", "raised_by", "raised_at", "answered_by", "answered_at"]
+    list_filter = ["status"]
+    date_hierarchy = "raised_at"
+    raw_id_fields = ["entry", "raised_by", "answered_by"]

@@ -11,7 +11,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from activities import qr, selectors, services
+from activities import qr, ranking, selectors, services
 from activities.models import ActivityDay
 from activities.serializers import (
     ActivityCreateSerializer,
@@ -19,14 +19,22 @@ from activities.serializers import (
     ActivitySerializer,
     AttendanceSerializer,
     BackfillInputSerializer,
+    DisclosedEntrySerializer,
+    DisputeAnswerSerializer,
+    DisputeInputSerializer,
+    DisputeQuerySerializer,
     FaceCheckSerializer,
     HoursDecisionSerializer,
+    HoursDisputeSerializer,
     HoursEntrySerializer,
     HoursQuerySerializer,
     InvitationSerializer,
+    MyRankSerializer,
     MySignUpSerializer,
     QrCodeSerializer,
     QrQuerySerializer,
+    RankingQuerySerializer,
+    RankLineSerializer,
     ScanInputSerializer,
     SelfAttendanceInputSerializer,
     SignUpQuerySerializer,
@@ -287,3 +295,85 @@ class MyHoursEntryListApi(ListAPIView):
 
     def get_queryset(self):
         return selectors.my_hours_entries(volunteer=volunteer_of(self.request.user))
+
+
+# --- 时长公示 / 我有异议 ---------------------------------------------------------------------
+
+
+class ActivityDisclosureApi(APIView):
+    """An activity's published hours (时长公示), names masked; public."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=DisclosedEntrySerializer(many=True))
+    def get(self, request, activity_id: int):
+        _, rows = selectors.activity_disclosure(user=request.user, activity_id=activity_id)
+        return Response(DisclosedEntrySerializer([asdict(r) for r in rows], many=True).data)
+
+
+class HoursDisputeRaiseApi(APIView):
+    """我有异议: object to a published entry with a reason (signed-in users)."""
+
+    @extend_schema(request=DisputeInputSerializer, responses={201: HoursDisputeSerializer})
+    def post(self, request, entry_id: int):
+        data = DisputeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        dispute = services.hours_dispute_raise(
+            user=request.user, entry_id=entry_id, reason=data.validated_data["reason"]
+        )
+        return Response(HoursDisputeSerializer(dispute).data, status=status.HTTP_201_CREATED)
+
+
+class HoursDisputeListApi(ListAPIView):
+    """The disputes on the activities the admin's organisations published."""
+
+    serializer_class = HoursDisputeSerializer
+
+    @extend_schema(parameters=[DisputeQuerySerializer])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return selectors.disputes_for_admin(
+            user=self.request.user,
+            status=parse_query(DisputeQuerySerializer, self.request).get("status"),
+        )
+
+
+class HoursDisputeAnswerApi(APIView):
+    """The organisation answers: uphold (correct to ``minutes`` or remove) or reject."""
+
+    @extend_schema(request=DisputeAnswerSerializer, responses=HoursDisputeSerializer)
+    def post(self, request, dispute_id: int):
+        data = DisputeAnswerSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        dispute = services.hours_dispute_answer(
+            admin=request.user, dispute_id=dispute_id, **data.validated_data
+        )
+        return Response(HoursDisputeSerializer(dispute).data)
+
+
+# --- 活跃志愿者 ------------------------------------------------------------------------------
+
+
+class ActiveRankingApi(APIView):
+    """活跃志愿者: one organisation's or city's ranking this month or year (names masked)."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(parameters=[RankingQuerySerializer], responses=RankLineSerializer(many=True))
+    def get(self, request):
+        q = RankingQuerySerializer(data=request.query_params)
+        q.is_valid(raise_exception=True)
+        v = q.validated_data
+        lines = ranking.ranking_page(scope=v["scope"], scope_key=v["key"], period=v["period"])
+        return Response(RankLineSerializer([asdict(x) for x in lines], many=True).data)
+
+
+class MyRanksApi(APIView):
+    """The volunteer's own ranks this month and this year."""
+
+    @extend_schema(responses=MyRankSerializer(many=True))
+    def get(self, request):
+        ranks = ranking.volunteer_ranks(volunteer_of(request.user))
+        return Response(MyRankSerializer(ranks, many=True).data)

@@ -361,8 +361,14 @@ class HoursEntry(models.Model):
     minutes = models.PositiveIntegerField(_("时长（分钟）"))
     source = models.CharField(max_length=10, choices=Source.choices, verbose_name=_("来源"))
     status = models.CharField(max_length=10, choices=Status.choices, verbose_name=_("状态"))
-    # Counted in totals from this date on (inclusive); null while not credited.
+    # Counted in totals from this date on (inclusive); null while not credited. It is the later
+    # of the delay rule's date and the end of the disclosure (see activities.disclosure).
     counts_from = models.DateField(_("计入日期"), null=True, blank=True)
+    # 时长公示: published on this day (the day the hours were credited); open to disputes until
+    # counts_from. Null while not credited.
+    published_on = models.DateField(_("公示日期"), null=True, blank=True)
+    # An open dispute (我有异议) holds the entry out of every total until it is answered.
+    under_dispute = models.BooleanField(_("异议处理中"), default=False, db_default=False)
     reason = models.CharField(_("说明"), max_length=200, blank=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -400,3 +406,96 @@ class HoursEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.volunteer_id} {self.service_date} {self.minutes}min {self.status}"
+
+
+class HoursDispute(models.Model):
+    """我有异议: someone objects to one published hours entry; the organisation answers."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("处理中")  # the entry does not count meanwhile
+        UPHELD = "upheld", _("异议成立")  # the entry was corrected or removed
+        REJECTED = "rejected", _("异议不成立")  # the entry stands
+
+    TRANSITIONS: dict[str, frozenset[str]] = {
+        Status.OPEN: frozenset({Status.UPHELD, Status.REJECTED}),
+        Status.UPHELD: frozenset(),
+        Status.REJECTED: frozenset(),
+    }
+
+    entry = models.ForeignKey(HoursEntry, on_delete=models.CASCADE, related_name="disputes")
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("异议理由"), max_length=500)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    raised_at = models.DateTimeField(_("提出时间"))
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    answer = models.CharField(_("答复"), max_length=500, blank=True)
+    # When upheld with a correction: the minutes before and after.
+    minutes_before = models.PositiveIntegerField(null=True, blank=True)
+    minutes_after = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("时长异议")
+        verbose_name_plural = _("时长异议")
+        ordering = ["-raised_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entry"], condition=Q(status="open"), name="one_open_dispute_per_entry"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "raised_at"], name="dispute_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} {self.status}"
+
+
+class ActiveVolunteerRank(models.Model):
+    """活跃志愿者: a volunteer's rank by counted service hours in one organisation or city, for
+    one month or year. Filled nightly by ``activities.ranking.ranking_rebuild`` in one
+    INSERT … SELECT with rank() OVER (PARTITION BY …); read, never edited."""
+
+    class Period(models.TextChoices):
+        MONTH = "month", _("月度")
+        YEAR = "year", _("年度")
+
+    class Scope(models.TextChoices):
+        ORGANISATION = "org", _("组织")  # hours served in activities the organisation published
+        CITY = "city", _("地市")  # hours served in activities held in the city
+
+    period = models.CharField(max_length=5, choices=Period.choices)
+    period_start = models.DateField()
+    scope = models.CharField(max_length=4, choices=Scope.choices)
+    scope_key = models.CharField(max_length=20)  # an organisation id or a city code
+    # A derived table rebuilt nightly: no FK constraint (its per-row trigger at commit cost
+    # more than the whole ranking query) and no lone volunteer index (rank_volunteer_idx
+    # leads with it). A deleted volunteer's rows drop out at the next rebuild.
+    volunteer = models.ForeignKey(
+        Volunteer,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    minutes = models.PositiveIntegerField()
+    rank = models.PositiveIntegerField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("活跃志愿者排名")
+        verbose_name_plural = _("活跃志愿者排名")
+        indexes = [
+            # A ranking page: one partition, in rank order.
+            models.Index(
+                fields=["period", "period_start", "scope", "scope_key", "rank"],
+                name="rank_page_idx",
+            ),
+            # The volunteer's own ranks on their profile.
+            models.Index(fields=["volunteer", "period", "period_start"], name="rank_volunteer_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.scope_key} {self.period_start} #{self.rank}"

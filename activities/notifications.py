@@ -65,3 +65,35 @@ def hours_decided_text(activity: Activity, *, approved: bool, counts_from: Any =
         "name": activity.name,
         "contact": activity.contact_name,
     }
+
+
+def dispute_received_text(activity: Activity) -> str:
+    return _("【i志愿】已收到您对活动%(name)s时长的异议，组织核实后将答复您。") % {
+        "name": activity.name
+    }
+
+
+def dispute_on_you_text(activity: Activity) -> str:
+    return _(
+        "【i志愿】您在活动%(name)s的服务时长在公示期内收到异议，组织核实前暂不计入个人服务时长。"
+    ) % {"name": activity.name}
+
+
+def dispute_for_org_text(activity: Activity) -> str:
+    return _("【i志愿】活动%(name)s的时长公示收到一条异议，请在组织管理后台“时长异议”中答复。") % {
+        "name": activity.name
+    }
+
+
+def dispute_answered_text(activity: Activity, dispute: Any) -> str:
+    if dispute.status == "rejected":
+        verdict = _("异议不成立，时长维持不变")
+    elif dispute.minutes_after is not None:
+        verdict = _("异议成立，时长已更正")
+    else:
+        verdict = _("异议成立，时长已撤销")
+    return _("【i志愿】活动%(name)s的时长异议已答复：%(verdict)s。答复：%(answer)s") % {
+        "name": activity.name,
+        "verdict": verdict,
+        "answer": dispute.answer,
+    }

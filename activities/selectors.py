@@ -36,8 +36,17 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from activities import qr
-from activities.models import Activity, ActivityDay, Attendance, HoursEntry, SignUp
+from activities.disclosure import counted_q, served_q
+from activities.models import (
+    Activity,
+    ActivityDay,
+    Attendance,
+    HoursDispute,
+    HoursEntry,
+    SignUp,
+)
 from core.errors import NotFound, PermissionDenied
+from core.masking import mask_name
 from volunteers.models import Volunteer
 from volunteers.roles import administered_org_ids
 from volunteers.selectors import admin_subtree_q
@@ -82,7 +91,7 @@ class Totals:
 
 
 def _counted(on: dt.date | None) -> Q:
-    return Q(status=HoursEntry.Status.CREDITED, counts_from__lte=on or timezone.localdate())
+    return counted_q(on)
 
 
 def volunteer_hours(volunteer: Volunteer | int, *, on: dt.date | None = None) -> Totals:
@@ -140,9 +149,9 @@ def service_minutes_subquery(*, on: dt.date | None = None, volunteer_ref: str = 
 
 
 def _served_q(start: Any, end: Any) -> Q:
-    return Q(
+    # Served = credited and undisputed hours on a day in range (activities.disclosure.served_q).
+    return served_q() & Q(
         kind=HoursEntry.Kind.SERVICE,
-        status=HoursEntry.Status.CREDITED,
         minutes__gt=0,
         service_date__gte=start,
         service_date__lte=end,
@@ -337,9 +346,89 @@ def hours_entry_note(entry: HoursEntry, *, on: dt.date | None = None) -> str:
     """Why an entry does (not yet) count, in words for the volunteer."""
     today = on or timezone.localdate()
     if entry.status == HoursEntry.Status.CREDITED:
+        if entry.under_dispute:
+            return "公示期内收到异议，组织核实前暂不计入"
         if entry.counts_from and entry.counts_from > today:
+            if entry.published_on and entry.source == HoursEntry.Source.SCANNED:
+                return f"时长公示中，将于{entry.counts_from:%Y-%m-%d}起计入"
             return f"审核已通过，将于{entry.counts_from:%Y-%m-%d}起计入"
         if entry.kind == HoursEntry.Kind.TRAINING:
             return "培训时长，不计入服务时长"
         return "已计入"
     return entry.reason or entry.get_status_display()
+
+
+# --- 时长公示 / 我有异议 ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DisclosedEntry:
+    """One line of an activity's public disclosure: the volunteer's name masked."""
+
+    entry_id: int
+    volunteer_name: str
+    service_date: dt.date
+    minutes: int
+    source: str
+    published_on: dt.date
+    counts_from: dt.date
+    state: str  # "disclosing" (open to disputes), "disputed", "counted"
+    state_display: str
+
+
+_STATE_DISPLAY = {"disclosing": "公示中", "disputed": "异议处理中", "counted": "已计入"}
+
+
+def activity_disclosure(
+    *, user: Any, activity_id: int, on: dt.date | None = None
+) -> tuple[Activity, list[DisclosedEntry]]:
+    """An activity's published hours as the public sees them (时长公示): every credited entry
+    that was published, with its state on ``on`` (today). Two queries."""
+    from activities.disclosure import open_for_dispute
+
+    today = on or timezone.localdate()
+    activity = activity_detail(user=user, activity_id=activity_id)
+    if activity.status not in Activity.VISIBLE:
+        raise NotFound("未找到该活动", code="activity_not_found")
+    rows = []
+    for e in (
+        HoursEntry.objects.filter(
+            activity=activity, status=HoursEntry.Status.CREDITED, published_on__isnull=False
+        )
+        .select_related("volunteer")
+        .order_by("service_date", "id")
+    ):
+        if e.under_dispute:
+            state = "disputed"
+        elif open_for_dispute(e, today):
+            state = "disclosing"
+        else:
+            state = "counted"
+        rows.append(
+            DisclosedEntry(
+                entry_id=e.pk,
+                volunteer_name=mask_name(e.volunteer.name),
+                service_date=e.service_date,
+                minutes=e.minutes,
+                source=e.get_source_display(),
+                published_on=e.published_on,
+                counts_from=e.counts_from,
+                state=state,
+                state_display=_STATE_DISPLAY[state],
+            )
+        )
+    return activity, rows
+
+
+def disputes_for_admin(*, user: Any, status: str | None = None) -> QuerySet[HoursDispute]:
+    """The disputes on hours of the activities ``user`` administers (their subtree)."""
+    if not administered_org_ids(user):
+        raise PermissionDenied("只有组织管理员可以查看时长异议")
+    qs = HoursDispute.objects.filter(
+        admin_subtree_q(user, "entry__activity__organisation__")
+    ).select_related("entry__activity", "entry__volunteer", "entry__day", "raised_by")
+    return qs.filter(status=status) if status else qs.order_by("-raised_at", "-id")
+
+
+def my_disputes(*, user: Any) -> QuerySet[HoursDispute]:
+    return HoursDispute.objects.filter(raised_by=user).select_related("entry__activity")

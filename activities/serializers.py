@@ -10,11 +10,13 @@ from activities.models import (
     ActivityDay,
     Attendance,
     FaceCheck,
+    HoursDispute,
     HoursEntry,
     Invitation,
     SignUp,
 )
 from core import inputs
+from core.masking import mask_name
 
 # --- output --------------------------------------------------------------------------------
 
@@ -261,5 +263,74 @@ class HoursQuerySerializer(serializers.Serializer):
     )
 
 
+class DisputeQuerySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=HoursDispute.Status.choices, required=False, help_text="open: 处理中"
+    )
+
+
 class QrQuerySerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=[("in", "签到"), ("out", "签退")], default="in")
+
+
+class DisclosedEntrySerializer(serializers.Serializer):
+    entry_id = serializers.IntegerField()
+    volunteer_name = serializers.CharField(help_text="姓名（已脱敏）")
+    service_date = serializers.DateField()
+    minutes = serializers.IntegerField()
+    source = serializers.CharField()
+    published_on = serializers.DateField()
+    counts_from = serializers.DateField()
+    state = serializers.ChoiceField(choices=["disclosing", "disputed", "counted"])
+    state_display = serializers.CharField()
+
+
+class DisputeInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, allow_blank=True)
+
+
+class DisputeAnswerSerializer(serializers.Serializer):
+    uphold = serializers.BooleanField()
+    answer = serializers.CharField(max_length=500, allow_blank=True)
+    minutes = serializers.IntegerField(required=False, allow_null=True, min_value=0, default=None)
+
+
+class HoursDisputeSerializer(serializers.ModelSerializer):
+    activity_id = serializers.IntegerField(source="entry.activity_id", read_only=True)
+    activity_name = serializers.CharField(source="entry.activity.name", read_only=True)
+    volunteer_name = serializers.SerializerMethodField()
+    minutes = serializers.IntegerField(source="entry.minutes", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = HoursDispute
+        fields = [
+            "id", "entry", "activity_id", "activity_name", "volunteer_name", "minutes", "reason",
+            "status", "status_display", "raised_at", "answer", "answered_at", "minutes_before",
+            "minutes_after",
+        ]  # fmt: skip
+
+    def get_volunteer_name(self, obj: HoursDispute) -> str:
+        return mask_name(obj.entry.volunteer.name)
+
+
+class RankLineSerializer(serializers.Serializer):
+    rank = serializers.IntegerField()
+    volunteer_name = serializers.CharField(help_text="姓名（已脱敏）")
+    hours = serializers.CharField()
+
+
+class RankingQuerySerializer(serializers.Serializer):
+    scope = serializers.ChoiceField(choices=["org", "city"])
+    key = serializers.CharField(max_length=20)
+    period = serializers.ChoiceField(choices=["month", "year"], default="month")
+
+
+class MyRankSerializer(serializers.Serializer):
+    period = serializers.CharField()
+    period_display = serializers.CharField()
+    scope = serializers.CharField()
+    scope_key = serializers.CharField()
+    scope_name = serializers.CharField()
+    rank = serializers.IntegerField()
+    hours = serializers.CharField()

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from activities import notifications, qr
+from activities.disclosure import counts_from_for, open_for_dispute
 from activities.models import (
     SELF_CHECKIN_MIN_PLACES,
     Activity,
@@ -23,6 +24,7 @@ from activities.models import (
     Attendance,
     AttendanceMethod,
     FaceCheck,
+    HoursDispute,
     HoursEntry,
     Invitation,
     SignUp,
@@ -606,14 +608,21 @@ def _hours_create(
     fields: dict[str, Any] = {"reason": reason[:200]}
     if not FaceCheck.objects.filter(volunteer_id=attendance.volunteer_id).exists():
         fields.update(status=HoursEntry.Status.WITHHELD, reason=FACE_CHECK_MISSING)
-    elif source == HoursEntry.Source.SCANNED:
-        fields.update(status=HoursEntry.Status.CREDITED, counts_from=today)
+    elif source == HoursEntry.Source.SCANNED:  # precise: counts once its disclosure ends
+        fields.update(
+            status=HoursEntry.Status.CREDITED,
+            published_on=today,
+            counts_from=counts_from_for(delay_from=today, published_on=today),
+        )
     elif source == HoursEntry.Source.SELF:
         fields.update(status=HoursEntry.Status.PENDING, reason=PENDING_APPROVAL)
     else:  # a back-fill is approved by the admin who enters it
         fields.update(
             status=HoursEntry.Status.CREDITED,
-            counts_from=today + dt.timedelta(days=1),
+            published_on=today,
+            counts_from=counts_from_for(
+                delay_from=today + dt.timedelta(days=1), published_on=today
+            ),
             approved_by=approved_by,
             approved_at=at,
         )
@@ -733,13 +742,26 @@ def hours_decide(
     at = _now(now)
     entry.approved_by, entry.approved_at = admin, at
     if approve:
+        today = timezone.localdate(at)
         entry.status = HoursEntry.Status.CREDITED
-        entry.counts_from = timezone.localdate(at) + dt.timedelta(days=1)
+        entry.published_on = today
+        entry.counts_from = counts_from_for(
+            delay_from=today + dt.timedelta(days=1), published_on=today
+        )
         entry.reason = ""
     else:
         entry.status = HoursEntry.Status.REJECTED
         entry.reason = (reason or "审核未通过")[:200]
-    entry.save(update_fields=["status", "counts_from", "reason", "approved_by", "approved_at"])
+    entry.save(
+        update_fields=[
+            "status",
+            "counts_from",
+            "published_on",
+            "reason",
+            "approved_by",
+            "approved_at",
+        ]
+    )
     audit_log_write(
         action="hours_decide", actor=admin, target=entry, reason=reason, data={"approve": approve}
     )
@@ -807,3 +829,162 @@ def hours_backfill(
     )
     audit_log_write(action="hours_backfill", actor=admin, target=entry, reason=reason)
     return entry
+
+
+# --- 时长公示 / 我有异议 ---------------------------------------------------------------------
+
+DISPUTE_REASON_MAX = 500
+
+
+def _org_admin_users(organisation_id: int) -> list[Any]:
+    from volunteers.models import OrganisationAdmin
+
+    return [
+        r.user
+        for r in OrganisationAdmin.objects.filter(organisation_id=organisation_id).select_related(
+            "user"
+        )
+    ]
+
+
+@transaction.atomic
+def hours_dispute_raise(
+    *, user: Any, entry_id: int, reason: str, now: dt.datetime | None = None
+) -> HoursDispute:
+    """我有异议: any signed-in person objects to a published entry with a reason; the entry
+    stops counting until the organisation answers."""
+    at = _now(now)
+    today = timezone.localdate(at)
+    if not getattr(user, "is_authenticated", False):
+        raise PermissionDenied("请先登录再提出异议", code="login_required")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("请填写异议理由", code="reason_required", extra={"field": "reason"})
+    if len(reason) > DISPUTE_REASON_MAX:
+        raise ValidationFailed(
+            f"异议理由不能超过{DISPUTE_REASON_MAX}字",
+            code="reason_too_long",
+            extra={"field": "reason", "max": DISPUTE_REASON_MAX},
+        )
+    entry = (
+        HoursEntry.objects.select_for_update()
+        .select_related("activity", "volunteer__user")
+        .filter(pk=entry_id, published_on__isnull=False)
+        .first()
+    )
+    if entry is None or entry.activity.status not in Activity.VISIBLE:
+        raise NotFound("未找到该时长记录", code="hours_not_found")
+    if entry.under_dispute:
+        raise Conflict("该时长已有异议正在处理，请等待组织答复", code="dispute_open")
+    if not open_for_dispute(entry, today):
+        raise Conflict(
+            "该时长不在公示期内，不能提出异议；如有疑问，请联系活动发布组织",
+            code="not_in_disclosure",
+            extra={"published_on": str(entry.published_on), "counts_from": str(entry.counts_from)},
+        )
+    dispute = HoursDispute.objects.create(entry=entry, raised_by=user, reason=reason, raised_at=at)
+    entry.under_dispute = True
+    entry.save(update_fields=["under_dispute"])
+    audit_log_write(
+        action="hours_dispute_raise",
+        actor=user,
+        target=dispute,
+        reason=reason,
+        data={"entry": entry.pk, "activity": entry.activity_id},
+    )
+    _after_commit(user, notifications.dispute_received_text(entry.activity), ("site",))
+    _after_commit(
+        entry.volunteer.user, notifications.dispute_on_you_text(entry.activity), ("site",)
+    )
+    for admin_user in _org_admin_users(entry.activity.organisation_id):
+        _after_commit(admin_user, notifications.dispute_for_org_text(entry.activity), ("site",))
+    return dispute
+
+
+@transaction.atomic
+def hours_dispute_answer(
+    *,
+    admin: Any,
+    dispute_id: int,
+    uphold: bool,
+    answer: str,
+    minutes: int | None = None,
+    now: dt.datetime | None = None,
+) -> HoursDispute:
+    """The organisation answers a dispute. Upheld: the entry is corrected to ``minutes`` or,
+    without minutes, removed. Rejected: it stands. Either way it counts again (if it still
+    does) from the later of its own date and today."""
+    entry_activity = (
+        HoursDispute.objects.filter(pk=dispute_id).values_list("entry__activity_id", flat=True)
+    ).first()
+    if entry_activity is None:
+        raise NotFound("未找到该异议", code="dispute_not_found")
+    activity_for_admin(user=admin, activity_id=entry_activity)
+    answer = (answer or "").strip()
+    if not answer:
+        raise ValidationFailed("请填写答复内容", code="answer_required", extra={"field": "answer"})
+    if len(answer) > DISPUTE_REASON_MAX:
+        raise ValidationFailed(
+            f"答复不能超过{DISPUTE_REASON_MAX}字", code="answer_too_long", extra={"field": "answer"}
+        )
+    dispute = (
+        HoursDispute.objects.select_for_update()
+        .select_related("entry__activity", "entry__day", "entry__volunteer__user", "raised_by")
+        .get(pk=dispute_id)
+    )
+    if dispute.status != HoursDispute.Status.OPEN:
+        raise Conflict("该异议已答复", code="dispute_answered")
+    entry = dispute.entry
+    if minutes is not None:
+        if not uphold:
+            raise ValidationFailed(
+                "只有异议成立时才能更正时长", code="minutes_on_reject", extra={"field": "minutes"}
+            )
+        limit = entry.day.scheduled_minutes
+        if not 0 < minutes <= limit or minutes == entry.minutes:
+            raise ValidationFailed(
+                f"更正后的时长应在1到{limit}分钟之间，且与原时长不同",
+                code="minutes_invalid",
+                extra={"field": "minutes", "max": limit},
+            )
+    at = _now(now)
+    today = timezone.localdate(at)
+    dispute.status = HoursDispute.Status.UPHELD if uphold else HoursDispute.Status.REJECTED
+    dispute.answered_by, dispute.answered_at, dispute.answer = admin, at, answer
+    fields = ["under_dispute"]
+    entry.under_dispute = False
+    if uphold and minutes is None:
+        entry.status = HoursEntry.Status.REJECTED
+        entry.counts_from = None
+        entry.reason = "时长异议成立，该时长已撤销"
+        fields += ["status", "counts_from", "reason"]
+    else:
+        if uphold:
+            dispute.minutes_before, dispute.minutes_after = entry.minutes, minutes
+            entry.minutes = minutes
+            fields.append("minutes")
+        entry.counts_from = max(entry.counts_from, today)
+        fields.append("counts_from")
+    entry.save(update_fields=fields)
+    dispute.save(
+        update_fields=[
+            "status",
+            "answered_by",
+            "answered_at",
+            "answer",
+            "minutes_before",
+            "minutes_after",
+        ]
+    )
+    audit_log_write(
+        action="hours_dispute_answer",
+        actor=admin,
+        target=dispute,
+        reason=answer,
+        data={"entry": entry.pk, "uphold": uphold, "minutes": minutes},
+    )
+    text = notifications.dispute_answered_text(entry.activity, dispute)
+    _after_commit(dispute.raised_by, text, ("site",))
+    if entry.volunteer.user_id != dispute.raised_by_id:
+        _after_commit(entry.volunteer.user, text, ("site",))
+    return dispute

@@ -27,8 +27,24 @@ urlpatterns = [
     path("signups/<int:signup_id>/admit/", api.SignUpAdmitApi.as_view(), name="signup-admit"),
     path("signups/<int:signup_id>/remove/", api.SignUpRemoveApi.as_view(), name="signup-remove"),
     path("hours/<int:entry_id>/decide/", api.HoursDecideApi.as_view(), name="hours-decide"),
+    path(
+        "<int:activity_id>/disclosure/",
+        api.ActivityDisclosureApi.as_view(),
+        name="activity-disclosure",
+    ),
+    path(
+        "hours/<int:entry_id>/disputes/", api.HoursDisputeRaiseApi.as_view(), name="hours-dispute"
+    ),
+    path("disputes/", api.HoursDisputeListApi.as_view(), name="dispute-list"),
+    path(
+        "disputes/<int:dispute_id>/answer/",
+        api.HoursDisputeAnswerApi.as_view(),
+        name="dispute-answer",
+    ),
     path("attendance/scan/", api.AttendanceScanApi.as_view(), name="attendance-scan"),
     path("attendance/self/", api.AttendanceSelfApi.as_view(), name="attendance-self"),
+    path("active/", api.ActiveRankingApi.as_view(), name="active-ranking"),
+    path("me/ranks/", api.MyRanksApi.as_view(), name="my-ranks"),
     path("me/signups/", api.MySignUpListApi.as_view(), name="my-signups"),
     path("me/hours/", api.MyHoursApi.as_view(), name="my-hours"),
     path("me/hours/entries/", api.MyHoursEntryListApi.as_view(), name="my-hours-entries"),

@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from activities import qr, selectors, services
+from activities import qr, ranking, selectors, services
 from activities.models import Activity
 from activities.serializers import ActivitySearchSerializer
 from core.errors import NotFound, PermissionDenied, ServiceError
@@ -129,4 +129,58 @@ def my_hours(request: HttpRequest) -> HttpResponse:
         (e, selectors.hours_entry_note(e))
         for e in selectors.my_hours_entries(volunteer=volunteer)[:200]
     ]
-    return render(request, "activities/my_hours.html", {"totals": totals, "entries": entries})
+    ranks = ranking.volunteer_ranks(volunteer)
+    return render(
+        request,
+        "activities/my_hours.html",
+        {"totals": totals, "entries": entries, "ranks": ranks},
+    )
+
+
+def active_ranking(request: HttpRequest) -> HttpResponse:
+    """活跃志愿者: a city's or an organisation's ranking this month or year, names masked."""
+    p = request.GET
+    scope = p.get("scope") if p.get("scope") in ("org", "city") else "city"
+    period = p.get("period") if p.get("period") in ("month", "year") else "month"
+    key = (p.get("key") or "440100")[:20]
+    lines = ranking.ranking_page(scope=scope, scope_key=key, period=period)
+    return render(
+        request,
+        "activities/active.html",
+        {"lines": lines, "scope": scope, "period": period, "key": key},
+    )
+
+
+@_http_errors
+def activity_disclosure(request: HttpRequest, activity_id: int) -> HttpResponse:
+    """时长公示: the activity's published hours, each with a 我有异议 form."""
+    activity, rows = selectors.activity_disclosure(user=request.user, activity_id=activity_id)
+    return render(
+        request,
+        "activities/disclosure.html",
+        {"activity": activity, "rows": rows, "days": services_disclosure_days()},
+    )
+
+
+def services_disclosure_days() -> int:
+    from activities.disclosure import disclosure_days
+
+    return disclosure_days()
+
+
+@login_required
+@require_POST
+def hours_dispute(request: HttpRequest, entry_id: int) -> HttpResponse:
+    """我有异议 from the disclosure page; back to it with the outcome."""
+    activity_id = request.POST.get("activity", "")
+    try:
+        services.hours_dispute_raise(
+            user=request.user, entry_id=entry_id, reason=request.POST.get("reason", "")
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "异议已提交，组织核实后将答复您；核实前该时长暂不计入")
+    if activity_id.isdigit():
+        return redirect("activity-disclosure-page", activity_id=int(activity_id))
+    return redirect("activity-list-page")

@@ -134,7 +134,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "activities_hoursentry": (
         "id", "volunteer_id", "activity_id", "day_id", "attendance_id", "kind", "service_date",
         "minutes", "source", "status", "counts_from", "reason", "approved_by_id", "approved_at",
-        "created_at",
+        "created_at", "published_on",
     ),
     "card_service_cardapplication": (
         "id", "application_no", "volunteer_id", "card_serial", "apply_type", "bank_id", "product",
@@ -271,7 +271,7 @@ def _chunk_rows(start: int, count: int) -> dict[str, str]:
                 )  # fmt: skip
                 out["activities_hoursentry"].append(
                     _line((aid, vid, activity_id, day_id, aid, kind, date, minutes, "scanned",
-                           "credited", date, "", None, None, _ts(ends)))
+                           "credited", date, "", None, None, _ts(ends), date))
                 )  # fmt: skip
                 if kind == "service":
                     service_minutes += minutes

@@ -195,12 +195,19 @@ CELERY_BEAT_SCHEDULE["insurance-service-files"] = {
     "schedule": crontab(hour=6, minute=0),
 }
 # Working-day calendar: alert when this year's or (from 1 December) next year's notice is missing.
+CELERY_BEAT_SCHEDULE["active-volunteer-ranking"] = {
+    "task": "activities.tasks.active_ranking_rebuild",
+    "schedule": crontab(hour=3, minute=10),
+}
 CELERY_BEAT_SCHEDULE["working-day-calendar-check"] = {
     "task": "core.tasks.working_day_calendar_check",
     "schedule": crontab(hour=8, minute=30),
 }
 # Hotline: hours before check-in and after check-out counted as travel to and from an activity.
 INSURANCE_TRAVEL_WINDOW_HOURS = env.int("INSURANCE_TRAVEL_WINDOW_HOURS", default=2)
+# 时长公示: days an hours entry stays published (open to 我有异议) before it counts.
+# The manual names no length; 7 days is the service's choice.
+HOURS_DISCLOSURE_DAYS = env.int("HOURS_DISCLOSURE_DAYS", default=7)
 
 # --- Email -----------------------------------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

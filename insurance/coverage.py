@@ -18,10 +18,11 @@ The rules as implemented:
      activated card, or a replacement still in the bank's hands: the volunteer stays in
      the programme while the replacement is made). Cancelling without a replacement stops
      renewal; the years still run, so a later replacement renews again on the same dates.
-  2. in year k the volunteer served at least one service activity (credited service hours
-     on that day; training never counts) or made at least one purchase with any of their
-     cards (a SPENDS ``CardSpend`` row with a count on a day in year k; a FIRST_SPEND is
-     always inside its day's SPENDS and is not read).
+  2. in year k the volunteer served at least one service activity (service hours on that
+     day, credited and not under dispute: ``activities.disclosure.served_q``; training
+     never counts) or made at least one purchase with any of their cards (a SPENDS
+     ``CardSpend`` row with a count on a day in year k; a FIRST_SPEND is always inside its
+     day's SPENDS and is not read).
   The first qualifying day is kept; a service day wins a tie with a purchase on the same day.
   Hours credited later (an approved back-fill) count by the day served, so the nightly
   rebuild may turn a year covered after the fact.
@@ -37,6 +38,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from activities.disclosure import served_q, served_sql
 from activities.models import HoursEntry
 from card_service.models import CardApplication, CardSpend, CardStatus
 from insurance.models import CoverageYear
@@ -121,9 +123,9 @@ def volunteer_coverage(volunteer_id: int, *, today: dt.date | None = None) -> li
     first_service: dict[int, tuple[dt.date, str]] = {}
     for day, name in (
         HoursEntry.objects.filter(
+            served_q(),
             volunteer_id=volunteer_id,
             kind=HoursEntry.Kind.SERVICE,
-            status=HoursEntry.Status.CREDITED,
             minutes__gt=0,
             service_date__gte=anchor,
             service_date__lte=today,
@@ -283,7 +285,7 @@ yr AS (
 svc AS (
     SELECT h.volunteer_id, {q.index_of("h.service_date")} + 1 AS k, MIN(h.service_date) AS d
     FROM activities_hoursentry h JOIN anc ON anc.volunteer_id = h.volunteer_id
-    WHERE h.kind = 'service' AND h.status = 'credited' AND h.minutes > 0
+    WHERE h.kind = 'service' AND {served_sql("h")} AND h.minutes > 0
       AND h.service_date >= anc.a AND h.service_date <= {today_d}
     GROUP BY 1, 2
 ),

@@ -8,6 +8,7 @@ import datetime as dt
 from django.db.models import Count, Sum
 from django.utils import timezone
 
+from activities.disclosure import counted_q
 from activities.models import HoursEntry
 from bank_adapters.models import Batch
 from bank_adapters.records import ServiceRecord
@@ -48,8 +49,8 @@ def service_records(partner: str, start: dt.date, end: dt.date) -> list[ServiceR
         return []
     rows = (
         HoursEntry.objects.filter(
+            counted_q(),
             kind=HoursEntry.Kind.SERVICE,
-            status=HoursEntry.Status.CREDITED,
             minutes__gt=0,
             service_date__gte=start,
             service_date__lte=end,

@@ -7,6 +7,8 @@ DAY = A + "days/<int:day_id>/"
 
 urlpatterns = [
     path("", views.home, name="org-home"),
+    path("disputes/", views.disputes, name="org-disputes"),
+    path("disputes/<int:dispute_id>/answer/", views.dispute_answer, name="org-dispute-answer"),
     path("<int:organisation_id>/members/", views.members, name="org-members"),
     path(
         "<int:organisation_id>/members/<int:membership_id>/decide/",

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from activities import qr
 from activities import selectors as activity_selectors
 from activities import services as activity_services
-from activities.models import Activity, ActivityDay, FaceCheck, HoursEntry, SignUp
+from activities.models import Activity, ActivityDay, FaceCheck, HoursDispute, HoursEntry, SignUp
 from card_service import services as card_services
 from core.errors import NotFound, PermissionDenied, ServiceError
 from org_console.forms import ActivityForm, BackfillForm
@@ -586,3 +586,55 @@ def hours_decide(request: HttpRequest, activity_id: int, entry_id: int) -> HttpR
         "已审核通过，时长于明日起计入" if approve else "已驳回该时长",
     )
     return _back(request, reverse("org-hours", args=[activity_id]))
+
+
+# --- 时长异议 --------------------------------------------------------------------------------
+
+
+@console
+def disputes(request: HttpRequest) -> HttpResponse:
+    """The disputes (我有异议) on hours of the activities the admin's organisations publish."""
+    status = request.GET.get("status", HoursDispute.Status.OPEN)
+    if status not in HoursDispute.Status.values:
+        status = ""
+    qs = activity_selectors.disputes_for_admin(user=request.user, status=status or None)
+    return render(
+        request,
+        "org_console/disputes.html",
+        {
+            "page": _page(request, qs.order_by("-raised_at", "-id")),
+            "status": status,
+            "statuses": HoursDispute.Status.choices,
+            "qs": _query_without_page(request),
+            "tab": "disputes",
+        },
+    )
+
+
+@console
+@require_POST
+def dispute_answer(request: HttpRequest, dispute_id: int) -> HttpResponse:
+    decision = request.POST.get("decision", "")
+    raw_minutes = request.POST.get("minutes", "").strip()
+    if decision not in ("reject", "correct", "remove"):
+        messages.error(request, "请选择答复方式")
+        return _back(request, reverse("org-disputes"))
+    if decision == "correct" and not raw_minutes.isdigit():
+        messages.error(request, "请填写更正后的时长（分钟）")
+        return _back(request, reverse("org-disputes"))
+    _done(
+        request,
+        lambda: activity_services.hours_dispute_answer(
+            admin=request.user,
+            dispute_id=dispute_id,
+            uphold=decision != "reject",
+            answer=request.POST.get("answer", ""),
+            minutes=int(raw_minutes) if decision == "correct" else None,
+        ),
+        {
+            "reject": "已答复：异议不成立",
+            "correct": "已答复：时长已更正",
+            "remove": "已答复：时长已撤销",
+        }[decision],
+    )
+    return _back(request, reverse("org-disputes"))

@@ -166,3 +166,23 @@ def test_photo_too_large_names_its_real_size():
     mb = -(-len(photo) * 10 // (1024 * 1024)) / 10  # rounded up to 0.1 MB
     assert 5 < mb < 6
     assert body["message"] == f"证件照过大：{mb:.1f} MB，最大 {limit}"
+
+
+def test_a_nul_character_in_a_query_string_is_a_400_on_pages_and_the_api():
+    """PostgreSQL cannot hold NUL: a page filtering by a raw parameter (the org console's member
+    search, the volunteer's organisation search) would answer 500 without the middleware."""
+    from volunteers.services import organisation_admin_add
+
+    org = OrganisationFactory()
+    admin = UserFactory()
+    organisation_admin_add(organisation=org, user=admin)
+    c = Client()
+    c.force_login(admin)
+    page = c.get(f"/org/{org.pk}/members/", {"q": "a\x00b"})
+    assert page.status_code == 400
+    assert "控制字符" in page.content.decode()
+    volunteer = make_volunteer()
+    c.force_login(volunteer.user)
+    assert c.get("/me/organisations/", {"q": "\x00"}).status_code == 400
+    _api_error(c.get("/api/organisations/", {"a\x00": "1"}), 400, "bad_request")
+    assert c.get(f"/org/{org.pk}/members/", {"q": "ab"}).status_code in (200, 403)

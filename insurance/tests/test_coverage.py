@@ -179,3 +179,34 @@ def test_a_first_spend_alone_is_no_purchase_its_days_spends_is():
     years = both(v, D(2025, 7, 1))
     assert years[1].covered and years[1].reason == R.PURCHASE
     assert years[1].qualifying_date == D(2025, 6, 9)
+
+
+def test_hours_under_dispute_do_not_renew_until_the_dispute_is_answered():
+    """时长公示: an entry someone disputes proves no service, in both computations."""
+    v = make_volunteer()
+    card(v, applied=D(2024, 5, 1), activated=D(2024, 6, 10))
+    entry = served(v, D(2025, 6, 1))
+    HoursEntry.objects.filter(pk=entry.pk).update(under_dispute=True)
+    years = both(v, D(2025, 7, 1))
+    assert years[1].covered is False and years[1].reason == R.NO_ACTIVITY
+
+    HoursEntry.objects.filter(pk=entry.pk).update(under_dispute=False)
+    assert both(v, D(2025, 7, 1))[1].covered
+
+
+def test_the_service_file_reports_only_hours_that_count():
+    """SERVICE records: hours still in disclosure or under dispute are not reported."""
+    from insurance.exchange import service_records
+
+    v = make_volunteer()
+    card(v, applied=D(2024, 5, 1), activated=D(2024, 6, 10))
+    counted = served(v, D(2025, 6, 1), minutes=120)
+    disclosing = served(v, D(2025, 6, 2), minutes=60)
+    HoursEntry.objects.filter(pk=disclosing.pk).update(counts_from=D(2999, 1, 1))
+
+    def hours():
+        return [r.service_hours for r in service_records("BOC", D(2025, 6, 1), D(2025, 6, 30))]
+
+    assert hours() == [20]  # tenths of an hour: 2 h
+    HoursEntry.objects.filter(pk=counted.pk).update(under_dispute=True)
+    assert hours() == []
