@@ -432,3 +432,29 @@ def disputes_for_admin(*, user: Any, status: str | None = None) -> QuerySet[Hour
 
 def my_disputes(*, user: Any) -> QuerySet[HoursDispute]:
     return HoursDispute.objects.filter(raised_by=user).select_related("entry__activity")
+
+
+@dataclass(frozen=True)
+class ScanTarget:
+    """What a scanned activity QR is for, shown before the volunteer confirms."""
+
+    day: ActivityDay
+    action: str  # "in" or "out"
+
+    @property
+    def action_label(self) -> str:
+        return "签到" if self.action == "in" else "签退"
+
+
+def activity_scan_target(code: str) -> ScanTarget:
+    """The activity day and the direction of a rotating check-in/check-out code; raises the
+    code's own error (invalid, expired) as the service would."""
+    claim = qr.verify_code(code)
+    day = (
+        ActivityDay.objects.select_related("activity__organisation")
+        .filter(pk=claim.day_id, activity_id=claim.activity_id)
+        .first()
+    )
+    if day is None:
+        raise qr.ActivityQrInvalid()
+    return ScanTarget(day=day, action=claim.action)

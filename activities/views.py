@@ -109,6 +109,8 @@ def activity_qr(request: HttpRequest, activity_id: int, day_id: int, action: str
 @require_http_methods(["GET", "POST"])
 @_http_errors
 def scan(request: HttpRequest, code: str) -> HttpResponse:
+    """The page an activity QR opens: it names the activity, the day and whether this is a
+    check-in or a check-out before the volunteer confirms."""
     result = None
     if request.method == "POST":
         try:
@@ -117,7 +119,16 @@ def scan(request: HttpRequest, code: str) -> HttpResponse:
             )
         except ServiceError as exc:
             messages.error(request, exc.message)
-    return render(request, "activities/scan.html", {"code": code, "attendance": result})
+    target, problem = None, ""
+    try:
+        target = selectors.activity_scan_target(code)
+    except ServiceError as exc:
+        problem = exc.message
+    return render(
+        request,
+        "activities/scan.html",
+        {"code": code, "attendance": result, "target": target, "problem": problem},
+    )
 
 
 @login_required

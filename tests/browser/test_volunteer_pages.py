@@ -42,6 +42,8 @@ def test_register_then_log_in_with_the_id_number_and_read_the_inbox(web, roles):
     page.click("button[type=submit]")
     page.wait_for_url("**/me/")
     assert page.locator("#inbox-unread").inner_text() == "1"
+    if page.is_visible("#menu-toggle"):  # on a phone the header menu folds behind 菜单
+        page.click("#menu-toggle")
     page.click("#inbox-link")
     page.wait_for_url("**/me/inbox/")
     assert "欢迎注册广东志愿者" in page.locator("#inbox").inner_text()
