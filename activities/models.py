@@ -422,21 +422,31 @@ class HoursDispute(models.Model):
         Status.REJECTED: frozenset(),
     }
 
-    entry = models.ForeignKey(HoursEntry, on_delete=models.CASCADE, related_name="disputes")
+    entry = models.ForeignKey(
+        HoursEntry, on_delete=models.CASCADE, related_name="disputes", verbose_name=_("时长记录")
+    )
     raised_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("提出人"),
     )
     reason = models.CharField(_("异议理由"), max_length=500)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.OPEN)
     raised_at = models.DateTimeField(_("提出时间"))
     answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("答复人"),
     )
     answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
     answer = models.CharField(_("答复"), max_length=500, blank=True)
     # When upheld with a correction: the minutes before and after.
-    minutes_before = models.PositiveIntegerField(null=True, blank=True)
-    minutes_after = models.PositiveIntegerField(null=True, blank=True)
+    minutes_before = models.PositiveIntegerField(_("更正前（分钟）"), null=True, blank=True)
+    minutes_after = models.PositiveIntegerField(_("更正后（分钟）"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("时长异议")

@@ -211,11 +211,10 @@ def card_apply(request: HttpRequest) -> HttpResponse:
         errors = _apply_form_gaps(volunteer, values, request.FILES.get("photo"))
         # The API's serializer parses the form: lengths, numbers and NUL characters.
         form = ApplicationSubmitSerializer(data={k: v for k, v in values.items() if v != ""})
-        if not errors and not form.is_valid():
-            errors = {
-                (name if name in FORM_FIELDS.values() else "general"): str(problems[0])
-                for name, problems in form.errors.items()
-            }
+        if not form.is_valid():  # every mistake at once: the gaps and what does not parse
+            for name, problems in form.errors.items():
+                key = name if name in FORM_FIELDS.values() else "general"
+                errors.setdefault(key, str(problems[0]))
         if not errors:
             try:
                 services.card_application_submit(

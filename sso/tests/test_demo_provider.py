@@ -102,7 +102,7 @@ def test_demo_sign_in_and_logout_of_both(client, sso_demo):
     back = at_provider(browser, client.get("/sso/login/")["Location"], "xiaoming")
     assert back.startswith("http://testserver/sso/callback/?")
     response = client.get(back.removeprefix("http://testserver"))
-    assert response["Location"] == "/me/"
+    assert response["Location"] == "/start/"
     assert client.get("/me/").status_code == 200
 
     logout = client.post("/accounts/logout/")["Location"]

@@ -68,7 +68,7 @@ def link(client, idp, volunteer, sub="yht-0001"):
     password_login(client, volunteer.user)
     response = sign_in(client, idp, sub=sub, start_path="/sso/link/", method="post")
     assert response.status_code == 302
-    assert response["Location"] == "/me/"
+    assert response["Location"] == "/start/"
     return response
 
 
@@ -83,7 +83,7 @@ def test_link_from_profile_then_sign_in_with_the_provider(client, sso_on):
     client.post("/accounts/logout/")
     assert not signed_in_user(client).is_authenticated
     response = sign_in(client, sso_on, sub="yht-0001")
-    assert response.status_code == 302 and response["Location"] == "/me/"
+    assert response.status_code == 302 and response["Location"] == "/start/"
     assert signed_in_user(client) == volunteer.user
 
 
@@ -120,7 +120,7 @@ def test_an_identity_linked_to_another_account_is_not_linked_again(client, sso_o
     client.post("/accounts/logout/")
     password_login(client, second.user)
     response = sign_in(client, sso_on, sub="yht-0001", start_path="/sso/link/", method="post")
-    assert response["Location"] == "/me/"
+    assert response["Location"] == "/start/"
     assert "该一号通账号已绑定其他志愿者账号" in page_text(client, "/me/")
     assert OidcLink.objects.get().user == first.user
     assert signed_in_user(client) == second.user
@@ -156,7 +156,7 @@ def test_a_replayed_callback_is_refused(client, sso_on):
     client.post("/accounts/logout/")
     authorize = start(client)
     code, state = sso_on.approve(authorize, sub="yht-0001")
-    assert client.get("/sso/callback/", {"code": code, "state": state})["Location"] == "/me/"
+    assert client.get("/sso/callback/", {"code": code, "state": state})["Location"] == "/start/"
     client.post("/accounts/logout/")
     spent = len(sso_on.token_requests)
     response = client.get("/sso/callback/", {"code": code, "state": state})
@@ -194,7 +194,7 @@ def test_a_good_id_token_signs_in(client, sso_on):
     """The counterpart of the refusals above: the same set-up, nothing bent."""
     volunteer = make_volunteer()
     OidcLink.objects.create(user=volunteer.user, issuer=sso_on.issuer, sub="yht-0001")
-    assert sign_in(client, sso_on, sub="yht-0001")["Location"] == "/me/"
+    assert sign_in(client, sso_on, sub="yht-0001")["Location"] == "/start/"
     assert signed_in_user(client) == volunteer.user
 
 
@@ -222,7 +222,7 @@ def test_a_new_person_registers_with_the_claims_pre_filled(client, sso_on):
             "organisation": org.pk,
         },
     )
-    assert response.status_code == 302 and response["Location"] == "/me/"
+    assert response.status_code == 302 and response["Location"] == "/start/"
     volunteer = Volunteer.objects.get(user__username="lixinren")
     assert volunteer.verification == "verified"  # the real-name check ran
     assert OidcLink.objects.get(sub="yht-new").user == volunteer.user
