@@ -4,11 +4,8 @@ Each page calls one selector or service, like the API."""
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as HttpForbidden
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -16,25 +13,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from activities import qr, ranking, selectors, services
 from activities.models import Activity
 from activities.serializers import ActivitySearchSerializer
-from core.errors import NotFound, PermissionDenied, ServiceError
+from core.errors import ServiceError
+from core.views import http_errors as _http_errors
 from volunteers.roles import administered_org_ids
 from volunteers.selectors import volunteer_of
 from volunteers.services import user_administers
-
-
-def _http_errors(view):
-    """Not-found and permission errors of the selectors become Django's 404 and 403 pages."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
-        except PermissionDenied as exc:
-            raise HttpForbidden(exc.message) from exc
-
-    return wrapped
 
 
 def activity_list(request: HttpRequest) -> HttpResponse:

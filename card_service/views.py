@@ -4,14 +4,12 @@ page. Each page calls one selector or service, like the API."""
 
 from __future__ import annotations
 
-from functools import wraps
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied as HttpForbidden
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -26,6 +24,7 @@ from card_service.serializers import ApplicationSubmitSerializer
 from core.errors import NotFound, PermissionDenied, ServiceError, size_label
 from core.inputs import FormIdField
 from core.throttling import page_throttle_wait, throttled_message
+from core.views import http_errors as _http_errors
 from volunteers.landing import landing_url
 from volunteers.models import Volunteer
 from volunteers.roles import is_operations
@@ -46,21 +45,6 @@ FORM_FIELDS = {
     "guardian_relation": "guardian_relation",
     "branch_code": "branch_id",
 }
-
-
-def _http_errors(view):
-    """Not-found and permission errors become Django's 404 and 403 pages."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
-        except PermissionDenied as exc:
-            raise HttpForbidden(exc.message) from exc
-
-    return wrapped
 
 
 def _volunteer(request: HttpRequest) -> Volunteer | None:

@@ -5,14 +5,18 @@ wrote one and a link home. Nothing of the exception itself reaches the visitor."
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
-from core.errors import size_label
+from core.errors import NotFound, size_label
+from core.errors import PermissionDenied as CorePermissionDenied
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -88,3 +92,19 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return error_response(request, 403, reason="页面已过期或来源无法验证，请刷新页面后重新提交。")
+
+
+def http_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A page view whose selectors and services raise the project's not-found and permission
+    errors: they become Django's 404 and 403 pages, with the error's Chinese message."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+        except CorePermissionDenied as exc:
+            raise DjangoPermissionDenied(exc.message) from exc
+
+    return wrapped

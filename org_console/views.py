@@ -29,6 +29,7 @@ from activities import services as activity_services
 from activities.models import Activity, ActivityDay, FaceCheck, HoursDispute, HoursEntry, SignUp
 from card_service import services as card_services
 from core.errors import NotFound, PermissionDenied, ServiceError
+from core.views import http_errors
 from org_console.forms import ActivityForm, BackfillForm
 from volunteers import selectors as volunteer_selectors
 from volunteers import services as volunteer_services
@@ -46,13 +47,9 @@ def console(view):
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not administered_org_ids(request.user):
             raise HttpForbidden("只有组织管理员可以打开组织管理页面")
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
-        except PermissionDenied as exc:
-            raise HttpForbidden(exc.message) from exc
+        return translated(request, *args, **kwargs)
 
+    translated = http_errors(view)
     return wrapped
 
 

@@ -6,39 +6,22 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as HttpForbidden
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import select_template
 from django.views.decorators.http import require_GET, require_http_methods
 
 from card_service.models import Bank
-from core.errors import NotFound, PermissionDenied, ServiceError
+from core.errors import ServiceError
 from core.inputs import YEAR_MAX, YEAR_MIN
+from core.views import http_errors as _http_errors
 from uniforms import charts, selectors, services
 from uniforms.models import UniformSize
 from uniforms.serializers import UniformCorrectionSerializer
 from volunteers.selectors import volunteer_of
-
-
-def _http_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Not-found and permission errors become Django's 404 and 403 pages."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
-        except PermissionDenied as exc:
-            raise HttpForbidden(exc.message) from exc
-
-    return wrapped
 
 
 def _base() -> object:
