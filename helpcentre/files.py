@@ -46,6 +46,16 @@ def format_of(name: str) -> Format | None:
     return FORMATS.get(suffix(name))
 
 
+def download_name(name: str, title: str, file_name: str) -> str:
+    """The name a download is saved as: the one given (or else the title), with the stored
+    file's extension in place of any other format's."""
+    ext = suffix(file_name)
+    base = (name or "").strip() or title.strip()
+    if suffix(base) in FORMATS:
+        base = base[: -len(suffix(base))]
+    return f"{base}{ext}"
+
+
 def max_bytes() -> int:
     # The request holding the upload is refused above REQUEST_MAX_BYTES anyway.
     return int(getattr(settings, "HELP_DOWNLOAD_MAX_BYTES", settings.REQUEST_MAX_BYTES))

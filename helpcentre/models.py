@@ -4,13 +4,14 @@ Operations edit all of it in the Django admin; ``helpcentre.services`` audits ev
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from helpcentre.files import validate_download_file
+from helpcentre.files import download_name, validate_download_file
 from helpcentre.markup import FORMAT_HELP
 
 SLUG_HELP = _(
@@ -100,7 +101,7 @@ class Download(models.Model):
     )
     filename = models.CharField(
         _("下载文件名"),
-        max_length=100,
+        max_length=130,
         blank=True,
         help_text=_("下载时保存的文件名；留空则为名称加扩展名"),
         validators=[
@@ -132,3 +133,13 @@ class Download(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("help-download-file", args=[self.slug])
+
+    def clean(self) -> None:
+        # The admin form shows what the saved name will be too long, before anything is stored.
+        if self.file:
+            name = download_name(self.filename, self.title, self.file.name)
+            limit = self._meta.get_field("filename").max_length
+            if len(name) > limit:
+                raise ValidationError(
+                    {"filename": _("下载文件名过长：最多 %(n)d 个字符（含扩展名）") % {"n": limit}}
+                )

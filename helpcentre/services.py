@@ -11,7 +11,7 @@ from typing import Any
 from django.db import models, transaction
 
 from core.services import audit_log_write
-from helpcentre.files import format_of, suffix
+from helpcentre.files import download_name, format_of
 from helpcentre.models import Category, Download, Question
 
 FAQ_FILE = Path(__file__).resolve().parent / "data" / "faq.toml"
@@ -80,10 +80,8 @@ def _download_describe(obj: Download) -> None:
     fmt = format_of(obj.file.name)
     obj.content_type = fmt.content_type if fmt else "application/octet-stream"
     obj.size = obj.file.size if obj.file else 0
-    if not obj.filename.strip():
-        obj.filename = f"{obj.title}{suffix(obj.file.name)}"
-    elif not obj.filename.lower().endswith(suffix(obj.file.name)):
-        obj.filename = f"{obj.filename}{suffix(obj.file.name)}"
+    # Its length was checked by Download.clean() (the admin form).
+    obj.filename = download_name(obj.filename, obj.title, obj.file.name)
 
 
 @transaction.atomic

@@ -215,4 +215,9 @@ def test_a_too_large_upload_and_terms_without_a_bank_are_refused(ops_client, set
         _download_form(filename='a/b".pdf', file=SimpleUploadedFile("t.pdf", b"%PDF-1.4")),
     )
     assert r.status_code == 200 and "文件名不能包含" in r.content.decode()
+    r = ops_client.post(
+        "/admin/helpcentre/download/add/",
+        _download_form(filename="条" * 128, file=SimpleUploadedFile("t.pdf", b"%PDF-1.4")),
+    )
+    assert r.status_code == 200 and "下载文件名过长" in r.content.decode()
     assert not Download.objects.exists()

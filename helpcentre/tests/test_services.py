@@ -57,3 +57,18 @@ def test_the_demo_pdf_passes_the_upload_check():
 
     pdf = demo.terms_pdf(Bank.objects.get(code="ICBC"))
     validate_download_file(SimpleUploadedFile("t.pdf", pdf))
+
+
+@pytest.mark.parametrize(
+    "given, title, stored, expected",
+    [
+        ("", "中国银行保险条款", "helpcentre/2026/x.pdf", "中国银行保险条款.pdf"),
+        ("条款", "标题", "x.PDF", "条款.pdf"),
+        ("条款.pdf", "标题", "new.docx", "条款.docx"),  # the file was replaced by a Word file
+        ("v1.2 条款", "标题", "x.pdf", "v1.2 条款.pdf"),
+    ],
+)
+def test_the_download_name_carries_the_stored_files_extension(given, title, stored, expected):
+    from helpcentre.files import download_name
+
+    assert download_name(given, title, stored) == expected
