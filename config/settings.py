@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "uniforms",
     "org_console",
     "certificates",
+    "helpcentre",
 ]
 
 MIDDLEWARE = [
