@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -24,6 +25,14 @@ org_phone_validator = RegexValidator(
     "电话号码只能包含数字、空格、“-”、“+”、括号和“转”，如 020-12345678、12355 或 13800138000",
     code="org_phone",
 )
+
+
+def tel_uri(phone: str) -> str:
+    """A ``tel:`` link for a published number: ``020-8765 4321 转 8`` → ``tel:02087654321;ext=8``."""
+    main, _, ext = phone.partition("转")
+    number = re.sub(r"[^\d+]", "", main)
+    ext = re.sub(r"\D", "", ext)
+    return f"tel:{number}" + (f";ext={ext}" if ext else "") if number else ""
 
 
 class Organisation(models.Model):
@@ -119,6 +128,14 @@ class Organisation(models.Model):
     @property
     def depth(self) -> int:
         return self.path.count("/") - 2
+
+    @property
+    def help_phone_uri(self) -> str:
+        return tel_uri(self.help_phone)
+
+    @property
+    def verification_phone_uri(self) -> str:
+        return tel_uri(self.verification_phone)
 
     @property
     def city_name(self) -> str:
