@@ -53,7 +53,8 @@ def organisation_directory(request: HttpRequest) -> HttpResponse:
     """找组织: search by name, filter by city, kind (and parent, from an organisation's page)."""
     if (throttled := _throttled(request)) is not None:
         return throttled
-    # Blank fields of the form mean "any"; a value that is not valid is a 400 that says so.
+    # Blank fields of the form mean "any"; a value that is not valid is said beside its field
+    # (the API answers 400; a form shown again with its errors is a page, not a failed load).
     raw = {k: v for k, v in request.GET.items() if k != "page" and v.strip()}
     query = OrganisationQuerySerializer(data=raw)
     page, parent, errors = None, None, {}
@@ -83,7 +84,6 @@ def organisation_directory(request: HttpRequest) -> HttpResponse:
             "kinds": Organisation.Kind.choices,
             "qs": _query_without_page(request),
         },
-        status=400 if errors else 200,
     )
 
 
