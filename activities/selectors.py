@@ -237,10 +237,19 @@ def _days_prefetch() -> Prefetch:
 
 
 def _with_counts(qs: QuerySet[Activity]) -> QuerySet[Activity]:
+    # A correlated count, not a JOIN … GROUP BY: a page of a long list (an organisation's
+    # 1,500 past activities) counts the sign-ups of its own rows, not of every row it sorts.
+    admitted = (
+        SignUp.objects.filter(activity=OuterRef("pk"), status=SignUp.Status.ADMITTED)
+        .order_by()
+        .values("activity")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return (
         qs.select_related("organisation")
         .prefetch_related(_days_prefetch())
-        .annotate(admitted_count=Count("signups", filter=Q(signups__status=SignUp.Status.ADMITTED)))
+        .annotate(admitted_count=Coalesce(Subquery(admitted, output_field=IntegerField()), 0))
     )
 
 

@@ -86,18 +86,33 @@ def with_member_counts(organisations: Iterable[Organisation]) -> list[Organisati
     return orgs
 
 
+# An organisation's hours total is a SUM over all its hours entries: for a busy organisation
+# (a university's association: 10^5–10^6 entries) that is the page's one costly read, so it
+# is kept for a while. Hours count days after they are served (时长公示), so a total some
+# minutes old is as true as a fresh one.
+ORG_HOURS_CACHE_SECONDS = 600
+
+
 def organisation_profile(*, organisation_id: int, on: dt.date | None = None) -> Organisation:
     """One organisation as its public page shows it (every organisation is public), with
     ``members_count`` and ``service_hours`` of the organisation itself (sub-organisations not
-    included: see ``activities.selectors.organisation_service_hours``) and
-    ``children_count``. Four indexed queries, whatever the organisation's size."""
+    included: see ``activities.selectors.organisation_service_hours``; cached
+    ``ORG_HOURS_CACHE_SECONDS``) and ``children_count``. Four indexed queries at most."""
+    from django.core.cache import cache
+    from django.utils import timezone
+
     from activities.selectors import organisation_service_hours
 
     org = Organisation.objects.select_related("parent").filter(pk=organisation_id).first()
     if org is None:
         raise NotFound("未找到该组织", code="organisation_not_found")
     with_member_counts([org])
-    org.service_hours = organisation_service_hours(org.pk, on=on)
+    day = on or timezone.localdate()
+    org.service_hours = cache.get_or_set(
+        f"org-service-hours:{org.pk}:{day.isoformat()}",
+        lambda: organisation_service_hours(org.pk, on=day),
+        ORG_HOURS_CACHE_SECONDS,
+    )
     org.children_count = Organisation.objects.filter(parent_id=org.pk).count()
     return org
 
