@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -33,6 +34,13 @@ def tel_uri(phone: str) -> str:
     number = re.sub(r"[^\d+]", "", main)
     ext = re.sub(r"\D", "", ext)
     return f"tel:{number}" + (f";ext={ext}" if ext else "") if number else ""
+
+
+def _optional_text(label: str, max_length: int, **options: Any) -> models.CharField:
+    """A text field that may stay empty, with an empty default in the database too."""
+    return models.CharField(
+        label, max_length=max_length, blank=True, default="", db_default="", **options
+    )
 
 
 class Organisation(models.Model):
@@ -69,38 +77,25 @@ class Organisation(models.Model):
     # chosen by its admins for the public: not a volunteer's personal data. db_default so that
     # bulk loads naming the older columns (bench/generate.py) still insert.
     intro = models.TextField(_("组织简介"), max_length=2000, blank=True, default="", db_default="")
-    address = models.CharField(_("办公地址"), max_length=200, blank=True, default="", db_default="")
-    contact_name = models.CharField(
-        _("联系人"), max_length=40, blank=True, default="", db_default=""
-    )
-    help_phone = models.CharField(
+    address = _optional_text(_("办公地址"), 200)
+    contact_name = _optional_text(_("联系人"), 40)
+    help_phone = _optional_text(
         _("咨询电话"),
-        max_length=20,
-        blank=True,
-        default="",
-        db_default="",
+        20,
         validators=[org_phone_validator],
         help_text=_("志愿者和公众咨询、求助时拨打的电话"),
     )
     help_email = models.EmailField(
         _("咨询邮箱"), max_length=100, blank=True, default="", db_default=""
     )
-    verification_phone = models.CharField(
+    verification_phone = _optional_text(
         _("实名核验联系电话"),
-        max_length=20,
-        blank=True,
-        default="",
-        db_default="",
+        20,
         validators=[org_phone_validator],
         help_text=_("港澳台居民、外籍人士人工核验证件，或实名校验未通过需重新校验时拨打的电话"),
     )
-    verification_note = models.CharField(
-        _("实名核验说明"),
-        max_length=300,
-        blank=True,
-        default="",
-        db_default="",
-        help_text=_("人工核验或重新校验的办理时间、地点和需携带的材料"),
+    verification_note = _optional_text(
+        _("实名核验说明"), 300, help_text=_("人工核验或重新校验的办理时间、地点和需携带的材料")
     )
 
     PROFILE_FIELDS = (

@@ -8,6 +8,7 @@ from django.test import Client
 
 from core.errors import PermissionDenied, ValidationFailed
 from core.models import AuditLog
+from org_console.tests.test_views import as_user
 from volunteers import services as volunteer_services
 from volunteers.models import Organisation
 from volunteers.tests.factories import UserFactory, make_volunteer
@@ -23,20 +24,6 @@ GOOD = {
     "verification_phone": "12355",
     "verification_note": "工作日 9:00–17:00，携带证件原件",
 }
-
-
-def as_user(user) -> Client:
-    c = Client()
-    c.force_login(user)
-    return c
-
-
-@pytest.fixture
-def world(org_tree):
-    admin_a, admin_c = UserFactory(username="admin_a"), UserFactory(username="admin_c")
-    volunteer_services.organisation_admin_add(organisation=org_tree["A"], user=admin_a)
-    volunteer_services.organisation_admin_add(organisation=org_tree["C"], user=admin_c)
-    return {**org_tree, "admin_a": admin_a, "admin_c": admin_c}
 
 
 def test_an_admin_edits_the_profile_and_the_public_page_shows_it(world):
