@@ -20,7 +20,9 @@ class OrganisationDirectorySerializer(OrganisationSerializer):
     """A line of the public directory."""
 
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
-    parent_name = serializers.CharField(source="parent.name", read_only=True, default=None)
+    parent_name = serializers.CharField(
+        source="parent.name", read_only=True, default=None, allow_null=True
+    )
     city_name = serializers.CharField(read_only=True, help_text="所在地市")
     members_count = serializers.IntegerField(
         read_only=True, help_text="本组织已加入的志愿者人数（不含下级组织）"
