@@ -1,6 +1,6 @@
 from django.urls import path
 
-from volunteers import views
+from volunteers import org_pages, views
 
 urlpatterns = [
     path("register/", views.register, name="register-page"),
@@ -15,6 +15,12 @@ urlpatterns = [
         "me/organisations/<int:membership_id>/leave/",
         views.organisation_leave,
         name="organisation-leave-page",
+    ),
+    path("organisations/", org_pages.organisation_directory, name="organisation-directory"),
+    path(
+        "organisations/<int:organisation_id>/",
+        org_pages.organisation_page,
+        name="organisation-page",
     ),
     path("me/inbox/", views.inbox, name="inbox-page"),
     path("me/inbox/read/", views.inbox_read, name="inbox-read-all"),

@@ -83,6 +83,49 @@ def organisation_create(
     return org
 
 
+ORG_INTRO_MAX = 2000
+
+
+@transaction.atomic
+def organisation_profile_update(*, organisation_id: int, actor: Any, **fields: str) -> Organisation:
+    """Change the public page's introduction and contacts (``Organisation.PROFILE_FIELDS``):
+    by an admin of the organisation or of an ancestor, or by staff. Audited with the names
+    of the fields that changed; nothing changed, nothing written."""
+    unknown = set(fields) - set(Organisation.PROFILE_FIELDS)
+    if unknown:
+        raise ValidationFailed(f"不能在此修改：{'、'.join(sorted(unknown))}", code="org_field")
+    org = Organisation.objects.select_for_update().filter(pk=organisation_id).first()
+    if org is None:
+        raise NotFound("未找到该组织")
+    if not (getattr(actor, "is_staff", False) or user_administers(actor, org)):
+        raise PermissionDenied("只有该组织（或上级组织）的管理员可以修改组织资料")
+    clean = {name: str(value or "").strip() for name, value in fields.items()}
+    if len(clean.get("intro", "")) > ORG_INTRO_MAX:
+        raise ValidationFailed(
+            f"组织简介最多 {ORG_INTRO_MAX} 字", code="org_intro_long", extra={"field": "intro"}
+        )
+    changed = [name for name, value in clean.items() if getattr(org, name) != value]
+    for name in changed:
+        setattr(org, name, clean[name])
+    try:
+        org.clean_fields(
+            exclude=[f.name for f in Organisation._meta.fields if f.name not in changed]
+        )
+    except DjangoValidationError as exc:
+        field, errors = next(iter(exc.error_dict.items()))
+        label = Organisation._meta.get_field(field).verbose_name
+        raise ValidationFailed(
+            f"{label}：{errors[0].messages[0]}", code="org_profile", extra={"field": field}
+        ) from None
+    if not changed:
+        return org
+    org.save(update_fields=changed)
+    audit_log_write(
+        action="organisation_profile_update", actor=actor, target=org, data={"fields": changed}
+    )
+    return org
+
+
 @transaction.atomic
 def organisation_admin_add(*, organisation: Organisation, user: Any, actor: Any = None) -> None:
     """Make ``user`` an admin of ``organisation`` (and so of its subtree); audited when it
