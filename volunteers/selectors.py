@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from core.errors import NotFound, PermissionDenied, ValidationFailed
 from core.masking import mask_id_number, mask_mobile, mask_name
@@ -45,6 +45,17 @@ def organisation_list(*, parent_id: int | None = None, keyword: str = "") -> Que
     if keyword:
         qs = qs.filter(name__icontains=keyword)
     return qs
+
+
+def organisation_children(*, parent_id: int | None) -> QuerySet[Organisation]:
+    """One level of the organisation tree (the roots when ``parent_id`` is None), each with
+    ``has_children``; ordered by city then age, as the tree is browsed."""
+    qs = Organisation.objects.filter(parent_id=parent_id) if parent_id else (
+        Organisation.objects.filter(parent__isnull=True)
+    )
+    return qs.annotate(
+        has_children=Exists(Organisation.objects.filter(parent_id=OuterRef("pk")))
+    ).order_by("city_code", "id")
 
 
 def organisation_volunteers(*, user: Any, organisation_id: int) -> QuerySet[Volunteer]:

@@ -9,10 +9,10 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import selectors as core_selectors
 from core import services as core_services
@@ -25,6 +25,7 @@ from volunteers.models import MAX_MEMBERSHIPS, Membership, Organisation
 from volunteers.serializers import ProfileUpdateSerializer, RegisterInputSerializer
 
 ORG_RESULTS = 20
+ORG_TREE_PAGE = 50
 INBOX_PAGE = 20
 
 
@@ -89,6 +90,40 @@ def _org_search(request: HttpRequest, keep_ids: list[int]) -> tuple[str, list, l
 
 def _int_list(values: list[str]) -> list[int]:
     return list(dict.fromkeys(int(v) for v in values if v.isdigit()))[:50]
+
+
+@require_GET
+def organisation_tree(request: HttpRequest) -> JsonResponse:
+    """One level of the organisation tree for the picker (org_tree.js): the children of
+    ``parent`` (the roots without it), ORG_TREE_PAGE at a time. Names are public."""
+    parent, page = request.GET.get("parent", ""), request.GET.get("page", "1")
+    if not (parent == "" or parent.isascii() and parent.isdigit()) or not (
+        page.isascii() and page.isdigit() and 0 < int(page) <= 10_000
+    ):
+        return JsonResponse({"code": "bad_query", "message": "组织编号或页码格式不对"}, status=400)
+    parent_id = int(parent) if parent else None
+    if parent_id is not None and not Organisation.objects.filter(pk=parent_id).exists():
+        return JsonResponse({"code": "not_found", "message": "未找到该组织"}, status=404)
+    children = Paginator(selectors.organisation_children(parent_id=parent_id), ORG_TREE_PAGE)
+    if int(page) > children.num_pages:
+        return JsonResponse({"code": "bad_query", "message": "没有这一页"}, status=400)
+    found = children.page(int(page))
+    return JsonResponse(
+        {
+            "parent": parent_id,
+            "count": children.count,
+            "next_page": found.next_page_number() if found.has_next() else None,
+            "results": [
+                {
+                    "id": o.pk,
+                    "name": o.name,
+                    "kind": o.get_kind_display(),
+                    "has_children": o.has_children,
+                }
+                for o in found
+            ],
+        }
+    )
 
 
 # --- registration --------------------------------------------------------------------------

@@ -1,11 +1,71 @@
-"""The volunteer's own pages in a real browser, at both widths: register, log in with the
-ID number, read the inbox; edit the profile; reset the password with the SMS code."""
+"""The volunteer's own pages in a real browser, at both widths: register (organisations
+from the tree), log in, apply for the card with a photo and follow its timeline; register by
+search, log in with the ID number, read the inbox; edit the profile; reset the password with
+the SMS code."""
 
 from __future__ import annotations
 
 import re
 
 PASSWORD = "pass-word-123"  # the factories' password
+
+
+def test_register_from_the_tree_apply_for_the_card_and_see_the_timeline(web, roles):
+    import datetime as dt
+
+    from card_service.models import CardApplication
+    from card_service.tests.helpers import jpeg_bytes
+    from volunteers.models import Volunteer
+    from volunteers.tests.factories import OrganisationFactory, mainland_id
+
+    team = OrganisationFactory(name="A组织第一志愿服务队", parent=roles["organisation"])
+    id_number = mainland_id(birth=dt.date(1998, 7, 9), male=True)
+    page = web.page()
+    web.visit(page, "/register/", "register")
+    # The province's federation opens by itself; its cities follow, one level at a time.
+    page.get_by_role("button", name="A组织的下级组织").click()
+    page.locator(f"#org-tree input[data-org='{team.pk}']").check()
+    assert page.is_checked(f"#chosen-orgs input[name=organisation_ids][value='{team.pk}']")
+    assert "已选择 1 个" in page.locator("#org-count").inner_text()
+    web.check(page, "register-tree")
+    page.select_option("#id_id_type", "01")
+    page.fill("#id_id_number", id_number)
+    page.fill("#id_name", "林志远")
+    page.fill("#id_id_expiry", "2099-01-01")
+    page.fill("#id_mobile", "13922223333")
+    page.select_option("#id_city_code", "440100")
+    page.fill("#id_username", "linzhiyuan")
+    page.fill("#id_password", "Kapok-flower-2026")
+    page.fill("#id_password2", "Kapok-flower-2026")
+    page.click("#register-submit")
+    page.wait_for_url("**/register/done/")
+    volunteer = Volunteer.objects.get(user__username="linzhiyuan")
+    assert volunteer.verification == Volunteer.Verification.VERIFIED  # the real-name check
+    assert list(volunteer.memberships.values_list("organisation", flat=True)) == [team.pk]
+
+    web.visit(page, "/accounts/login/", "login")
+    page.fill("#id_username", "linzhiyuan")
+    page.fill("#id_password", "Kapok-flower-2026")
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/me/")
+    web.visit(page, "/me/card/apply/", "apply")
+    page.select_option("#id_bank_code", "BOC")
+    page.check('input[name=product][value="D"]')
+    branch = page.locator("#id_branch_id option[data-bank=BOC]").first.get_attribute("value")
+    page.select_option("#id_branch_id", branch)
+    page.set_input_files(
+        "#id_photo", {"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes()}
+    )
+    page.select_option("#id_uniform_size", "M")
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/me/card/")
+    assert "申请已提交" in page.locator(".msg-success").inner_text()
+    assert page.locator(".status-label").inner_text() == "等待报送银行"
+    steps = page.locator("ol.timeline li").all_inner_texts()
+    assert [s.split()[0] for s in steps] == ["已提交，等待实名核验", "等待报送银行"], steps
+    web.check(page, "card-timeline")
+    app = CardApplication.objects.get(volunteer=volunteer)
+    assert (app.bank_id, app.product, app.branch_id) == ("BOC", "D", int(branch))
 
 
 def test_register_then_log_in_with_the_id_number_and_read_the_inbox(web, roles):

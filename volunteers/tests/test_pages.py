@@ -114,6 +114,54 @@ def test_the_organisation_picker_searches_on_the_server_and_keeps_the_choice(cli
     assert f'value="{kept.pk}" checked' in page and not Volunteer.objects.exists()
 
 
+def test_the_organisation_tree_gives_one_level_at_a_time_with_which_nodes_open(client):
+    from volunteers.models import Organisation
+
+    province = OrganisationFactory(name="广东省志愿者联合会", kind=Organisation.Kind.FEDERATION)
+    guangzhou = OrganisationFactory(
+        name="广州市志愿者联合会", kind=Organisation.Kind.CITY, parent=province, city_code="440100"
+    )
+    foshan = OrganisationFactory(
+        name="佛山市志愿者联合会", kind=Organisation.Kind.CITY, parent=province, city_code="440600"
+    )
+    team = OrganisationFactory(name="天河区图书馆志愿服务队", parent=guangzhou)
+    roots = client.get("/register/organisations/").json()
+    assert [(o["id"], o["has_children"]) for o in roots["results"]] == [(province.pk, True)]
+    cities = client.get("/register/organisations/", {"parent": province.pk}).json()
+    assert [(o["name"], o["kind"], o["has_children"]) for o in cities["results"]] == [
+        ("广州市志愿者联合会", "地市", True),
+        ("佛山市志愿者联合会", "地市", False),
+    ]
+    assert cities["next_page"] is None and cities["count"] == 2
+    leaves = client.get("/register/organisations/", {"parent": guangzhou.pk}).json()
+    assert [o["id"] for o in leaves["results"]] == [team.pk]
+    assert client.get("/register/organisations/", {"parent": foshan.pk}).json()["results"] == []
+
+
+def test_the_organisation_tree_pages_a_large_level_and_refuses_bad_queries(
+    client, django_assert_max_num_queries
+):
+    from volunteers.views import ORG_TREE_PAGE
+
+    city = OrganisationFactory()
+    for _ in range(ORG_TREE_PAGE + 3):
+        OrganisationFactory(parent=city)
+    with django_assert_max_num_queries(4):
+        first = client.get("/register/organisations/", {"parent": city.pk}).json()
+    assert len(first["results"]) == ORG_TREE_PAGE and first["next_page"] == 2
+    second = client.get("/register/organisations/", {"parent": city.pk, "page": 2}).json()
+    assert len(second["results"]) == 3 and second["next_page"] is None
+    for query, status, message in (
+        ({"parent": "x"}, 400, "组织编号或页码格式不对"),
+        ({"parent": "１２"}, 400, "组织编号或页码格式不对"),
+        ({"page": "0"}, 400, "组织编号或页码格式不对"),
+        ({"parent": city.pk, "page": 9}, 400, "没有这一页"),
+        ({"parent": 999999}, 404, "未找到该组织"),
+    ):
+        resp = client.get("/register/organisations/", query)
+        assert (resp.status_code, resp.json()["message"]) == (status, message), query
+
+
 # --- login -----------------------------------------------------------------------------------
 
 
