@@ -50,8 +50,10 @@ def organisation_list(*, parent_id: int | None = None, keyword: str = "") -> Que
 def organisation_children(*, parent_id: int | None) -> QuerySet[Organisation]:
     """One level of the organisation tree (the roots when ``parent_id`` is None), each with
     ``has_children``; ordered by city then age, as the tree is browsed."""
-    qs = Organisation.objects.filter(parent_id=parent_id) if parent_id else (
-        Organisation.objects.filter(parent__isnull=True)
+    qs = (
+        Organisation.objects.filter(parent_id=parent_id)
+        if parent_id
+        else (Organisation.objects.filter(parent__isnull=True))
     )
     return qs.annotate(
         has_children=Exists(Organisation.objects.filter(parent_id=OuterRef("pk")))

@@ -97,7 +97,7 @@ def organisation_tree(request: HttpRequest) -> JsonResponse:
     """One level of the organisation tree for the picker (org_tree.js): the children of
     ``parent`` (the roots without it), ORG_TREE_PAGE at a time. Names are public."""
     parent, page = request.GET.get("parent", ""), request.GET.get("page", "1")
-    if not (parent == "" or parent.isascii() and parent.isdigit()) or not (
+    if not (parent == "" or (parent.isascii() and parent.isdigit())) or not (
         page.isascii() and page.isdigit() and 0 < int(page) <= 10_000
     ):
         return JsonResponse({"code": "bad_query", "message": "组织编号或页码格式不对"}, status=400)
