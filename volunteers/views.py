@@ -288,8 +288,9 @@ IDENTITY_FIELDS = ["name", "id_type", "id_number", "id_expiry", "gender", "birth
 @_volunteer_page
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest, volunteer) -> HttpResponse:
-    """完善资料: contact details and pinyin; a name or ID correction (re-runs the real-name
-    check). The full ID number and mobile are never printed: their fields start empty."""
+    """完善资料: the username (changed once), contact details and pinyin; a name or ID
+    correction (re-runs the real-name check). The full ID number and mobile are never
+    printed: their fields start empty."""
     contact = {
         "mobile": "",
         "address": volunteer.address,
@@ -324,6 +325,18 @@ def profile(request: HttpRequest, volunteer) -> HttpResponse:
             else:
                 messages.success(request, "个人资料已保存")
                 return redirect("profile-page")
+    elif request.method == "POST" and form == "username":
+        try:
+            services.volunteer_change_username(
+                volunteer=volunteer, actor=request.user, username=request.POST.get("username", "")
+            )
+        except ServiceError as exc:
+            errors = _error_of(exc)
+        else:
+            messages.success(
+                request, "用户名已修改，请使用新用户名登录（仍可使用证件号码或手机号码登录）"
+            )
+            return redirect("profile-page")
     elif request.method == "POST" and form == "identity":
         ident = {f: request.POST.get(f, "") for f in IDENTITY_FIELDS}
         errors = _identity_correct(request, volunteer, ident)
@@ -339,6 +352,7 @@ def profile(request: HttpRequest, volunteer) -> HttpResponse:
             "errors": errors,
             "form": form,
             "id_types": IdType.choices,
+            "new_username": request.POST.get("username", "") if form == "username" else "",
         },
         status=status,
     )
@@ -369,7 +383,7 @@ def _identity_correct(request: HttpRequest, volunteer, ident: dict[str, str]) ->
         )
         if not number:
             return {"id_number": "更换证件类型时请填写新的证件号码"}
-        v = services.volunteer_correct_identity(
+        done = services.volunteer_correct_identity(
             volunteer=volunteer,
             actor=request.user,
             name=ident["name"],
@@ -381,10 +395,13 @@ def _identity_correct(request: HttpRequest, volunteer, ident: dict[str, str]) ->
         )
     except ServiceError as exc:
         return _error_of(exc)
+    v = done.volunteer
     messages.success(
         request,
         f"证件信息已更正，实名认证状态：{v.get_verification_display()}。{v.verification_note}",
     )
+    for note in done.notes:  # a card application held or withdrawn: said where it is seen
+        messages.warning(request, note)
     return {}
 
 

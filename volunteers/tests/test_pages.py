@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from core.models import AuditLog, Notification
 from core.notify import notify
+from volunteers.backends import resolve_login
 from volunteers.models import Membership, PasswordResetCode, Volunteer
 from volunteers.tests.factories import OrganisationFactory, mainland_id, make_volunteer
 
@@ -329,6 +330,69 @@ def test_a_bad_mobile_is_refused_and_nothing_changes(client):
     assert resp.status_code == 200 and 'id="error-mobile"' in html(resp)
     v.refresh_from_db()
     assert v.address != "新地址"
+
+
+def test_the_username_can_be_changed_once_and_is_then_shown_read_only(client):
+    v = make_volunteer()
+    client.force_login(v.user)
+    page = html(client.get("/me/profile/"))
+    assert "用户名仅允许修改一次" in page and 'id="username-form"' in page
+    resp = client.post("/me/profile/", {"form": "username", "username": "hongmian2026"})
+    assert resp.status_code == 302
+    v.refresh_from_db()
+    assert v.user.username == "hongmian2026" and v.username_changed_at is not None
+    assert resolve_login("hongmian2026") == v.user  # the login changed with it
+    assert AuditLog.objects.filter(action="volunteer_change_username").count() == 1
+    assert Notification.objects.filter(user=v.user, channel="sms", text__contains="用户名已修改")
+    page = html(client.get("/me/profile/"))
+    assert 'id="username-form"' not in page and 'id="username-locked"' in page
+    assert "hongmian2026" in page and "不能再次修改" in page
+    again = client.post("/me/profile/", {"form": "username", "username": "another1"})
+    assert again.status_code == 200 and "用户名仅允许修改一次" in html(again)
+    v.refresh_from_db()
+    assert v.user.username == "hongmian2026"
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("", "请填写新的用户名"),
+        ("陈 小明", "用户名只能包含字母、数字"),
+        ("TAKEN", "用户名已被使用"),
+        ("OWN", "新用户名与当前用户名相同"),
+        ("OTHERS_ID", "用户名不能是他人的证件号码或手机号码"),
+        ("OTHERS_MOBILE", "用户名不能是他人的证件号码或手机号码"),
+    ],
+)
+def test_a_refused_username_says_why_and_changes_nothing(client, typed, message):
+    v, other = make_volunteer(), make_volunteer()
+    typed = {
+        "TAKEN": other.user.username, "OWN": v.user.username,
+        "OTHERS_ID": other.id_number, "OTHERS_MOBILE": "13700001111",
+    }.get(typed, typed)  # fmt: skip
+    client.force_login(v.user)
+    resp = client.post("/me/profile/", {"form": "username", "username": typed})
+    assert resp.status_code == 200
+    assert message in html(resp) and 'id="error-username"' in html(resp)
+    v.refresh_from_db()
+    assert v.username_changed_at is None and v.user.username.startswith("vol")
+
+
+def test_ones_own_id_number_or_mobile_may_be_the_username(client):
+    v = make_volunteer()
+    client.force_login(v.user)
+    resp = client.post("/me/profile/", {"form": "username", "username": v.mobile})
+    assert resp.status_code == 302
+    v.refresh_from_db()
+    assert v.user.username == v.mobile
+
+
+def test_registration_refuses_another_persons_id_number_as_username(client):
+    org = OrganisationFactory()
+    owner = make_volunteer()
+    resp = client.post("/register/", register_form([org.pk], username=owner.id_number))
+    assert resp.status_code == 200 and "用户名不能是他人的证件号码或手机号码" in html(resp)
+    assert not Volunteer.objects.filter(user__username=owner.id_number).exists()
 
 
 def test_a_name_correction_reruns_the_real_name_check(client):
