@@ -4,11 +4,12 @@ profile, 我的活动, organisations and the inbox. Each action calls one servic
 from __future__ import annotations
 
 from functools import wraps
-from typing import Any
+from typing import Any, Protocol
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -134,14 +135,54 @@ REGISTER_FIELDS = [
 ]  # fmt: skip
 
 
+class RegisterHandover(Protocol):
+    """Another sign-in that hands a new person to this page (一号通, registered by the sso
+    app): what it asserts pre-fills the form and is never trusted (every check of a normal
+    registration runs on what is posted); once the account exists it is linked, in the
+    registration's transaction, and the person goes where the handover says."""
+
+    def asserted(self, request: HttpRequest) -> dict[str, str] | None:
+        """The fields the sign-in asserts (name, mobile, id_number), or None when this
+        browser is not in the middle of one."""
+
+    def note(self) -> str:
+        """What the page says while the handover is pending."""
+
+    def cancel_url(self) -> str:
+        """Where a POST drops the handover, to register without it."""
+
+    def link(self, request: HttpRequest, volunteer: Any) -> None:
+        """Link the new account (None: the ID number had one; nothing is made)."""
+
+    def done(self, request: HttpRequest, volunteer: Any) -> HttpResponse:
+        """The answer after the commit."""
+
+
+# Filled by AppConfig.ready() of the apps that hand people over (sso).
+register_handovers: list[RegisterHandover] = []
+
+
+def _handover(request: HttpRequest) -> tuple[RegisterHandover | None, dict[str, str]]:
+    for handover in register_handovers:
+        asserted = handover.asserted(request)
+        if asserted is not None:
+            return handover, asserted
+    return None, {}
+
+
 @require_http_methods(["GET", "POST"])
 def register(request: HttpRequest) -> HttpResponse:
     """自助注册. A new account and an ID number that already has one end on the same page
-    (see ``volunteer_sign_up``); every other error is shown at its field, all at once."""
+    (see ``volunteer_sign_up``); every other error is shown at its field, all at once. A
+    person sent by 一号通 finds what it asserted filled in, and the new account linked."""
     if request.user.is_authenticated:
         return redirect("/me/")
+    handover, asserted = _handover(request)
     chosen_ids = _int_list(request.POST.getlist("organisation_ids"))
-    values = {f: request.POST.get(f, "") for f in REGISTER_FIELDS}
+    if request.method == "POST":
+        values = {f: request.POST.get(f, "") for f in REGISTER_FIELDS}
+    else:
+        values = {f: asserted.get(f, "") for f in REGISTER_FIELDS}
     errors: dict[str, str] = {}
     status = 200  # a form shown again with its errors is a page, not a failed load
     if request.method == "POST" and request.POST.get("action") == "register":
@@ -160,10 +201,15 @@ def register(request: HttpRequest) -> HttpResponse:
                 errors["password2"] = "两次输入的密码不一致"
             if not errors:
                 try:
-                    services.volunteer_sign_up(**serializer.validated_data)
+                    with transaction.atomic():
+                        volunteer = services.volunteer_sign_up(**serializer.validated_data)
+                        if handover is not None:
+                            handover.link(request, volunteer)
                 except ServiceError as exc:
                     errors = _error_of(exc)
                 else:
+                    if handover is not None:
+                        return handover.done(request, volunteer)
                     return redirect("register-done")
     q, chosen, results = _org_search(request, chosen_ids)
     return render(
@@ -179,6 +225,7 @@ def register(request: HttpRequest) -> HttpResponse:
             "results": results,
             "max_orgs": MAX_MEMBERSHIPS,
             "searched": request.method == "POST" and request.POST.get("action") == "search",
+            "handover": handover,
         },
         status=status,
     )
