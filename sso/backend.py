@@ -183,6 +183,9 @@ class YihaotongBackend(OIDCAuthenticationBackend):
         if link is not None:
             oidc_link_used(link=link)
             return link.user
+        # No one is signed in yet: the id_token waits with the claims, for the logout of the
+        # account registration makes (sso.handover), not beside an anonymous session.
+        id_token = id_token_load(session) or ""
         session.pop(SESSION_ID_TOKEN, None)
         pending_store(
             session,
@@ -192,6 +195,7 @@ class YihaotongBackend(OIDCAuthenticationBackend):
                 "name": str(claims.get("name") or ""),
                 "mobile": str(claims.get("phone_number") or ""),
                 "id_number": str(claims.get(settings.OIDC_ID_NUMBER_CLAIM) or ""),
+                "id_token": id_token,
             },
         )
         raise NewIdentity()

@@ -14,7 +14,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from sso import provider as sso_provider
-from sso.backend import SESSION_PENDING, pending_load
+from sso.backend import SESSION_PENDING, id_token_store, pending_load
 from sso.services import oidc_link_create
 
 BACKEND = "sso.backend.YihaotongBackend"
@@ -45,6 +45,7 @@ class YihaotongHandover:
             oidc_link_create(user=volunteer.user, issuer=pending["issuer"], sub=pending["sub"])
 
     def done(self, request: HttpRequest, volunteer: Any) -> HttpResponse:
+        pending = pending_load(request.session) or {}
         request.session.pop(SESSION_PENDING, None)
         if volunteer is None:
             # As the ordinary sign-up: whether the ID number is registered is told only to
@@ -55,6 +56,8 @@ class YihaotongHandover:
             )
             return redirect(settings.LOGIN_URL)
         auth.login(request, volunteer.user, backend=BACKEND)
+        if pending.get("id_token"):  # a 一号通 session: logout ends the provider's too
+            id_token_store(request.session, pending["id_token"])
         messages.success(
             request,
             f"注册成功，已绑定一号通，您的志愿者编号为 {volunteer.volunteer_no}。",

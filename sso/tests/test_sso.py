@@ -231,8 +231,10 @@ def test_a_new_person_is_handed_to_registration_with_the_claims_pre_filled(clien
     assert OidcLink.objects.get(sub="yht-new").user == volunteer.user
     assert signed_in_user(client) == volunteer.user
     assert "sso_pending" not in client.session
-    # Signing out and in again with the provider finds the account.
-    client.post("/accounts/logout/")
+    # Signing out ends the provider's session too; signing in again finds the account.
+    logout = urlparse(client.post("/accounts/logout/")["Location"])
+    assert f"{logout.scheme}://{logout.netloc}{logout.path}" == sso_on.issuer + "/logout"
+    assert "id_token_hint" in parse_qs(logout.query)
     assert sign_in(client, sso_on, sub="yht-new")["Location"] == "/start/"
     assert signed_in_user(client) == volunteer.user
 
