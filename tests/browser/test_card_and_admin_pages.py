@@ -16,15 +16,6 @@ from uniforms.tests.conftest import TZ, bank_event, issued_card
 from volunteers.tests.factories import make_volunteer, operations_user
 
 
-def _login(web, user, name):
-    page = web.page()
-    web.visit(page, "/accounts/login/", f"login-{name}")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", "pass-word-123")
-    page.click("main button[type=submit]")
-    return page
-
-
 def _active_card(volunteer, ref: str, bank: str):
     """A card through the bank's events to activated, with a first purchase and three more
     (each event applied as the exchange applies it, in its own transaction)."""
@@ -65,12 +56,12 @@ def test_cardholder_pages_and_the_donations_chart(web, roles):
 
 
 def test_org_admin_lands_on_the_console_and_the_admin_finds_a_volunteer_by_id_number(web, roles):
-    page = _login(web, roles["org_admin"], "orgadmin")
+    page = web.login(roles["org_admin"], "orgadmin")
     page.wait_for_url("**/org/")
     web.check(page, "landing-orgadmin")
 
     volunteer = roles["volunteer"]
-    admin = _login(web, roles["admin"], "admin")
+    admin = web.login(roles["admin"], "admin")
     admin.wait_for_load_state()
     web.visit(admin, f"/admin/volunteers/volunteer/?q={volunteer.id_number}", "admin-volunteers")
     rows = admin.locator("#result_list tbody tr")

@@ -14,6 +14,7 @@ import pytest
 
 from sso.models import OidcLink
 from sso.tests.local_provider import CLIENT_ID, CLIENT_SECRET, LocalProvider
+from tests.browser.conftest import REGISTRATION, fill_form
 from volunteers.models import Volunteer
 from volunteers.tests.factories import mainland_id
 
@@ -65,11 +66,7 @@ def test_a_new_person_signs_in_with_the_provider_registers_and_logs_out_of_both(
     assert page.input_value("#id_mobile") == "13900001111"
     assert page.input_value("#id_id_number") == id_number
     page.locator(f"#org-tree input[data-org='{roles['organisation'].pk}']").check()
-    page.fill("#id_id_expiry", "2099-01-01")
-    page.select_option("#id_city_code", "440100")
-    page.fill("#id_username", "lixinren")
-    page.fill("#id_password", "Kapok-flower-2026")
-    page.fill("#id_password2", "Kapok-flower-2026")
+    fill_form(page, {"username": "lixinren", **REGISTRATION})
     page.click("#register-submit")
     page.wait_for_url("**/me/")
     assert "注册成功，已绑定一号通" in page.locator(".msg-success").inner_text()

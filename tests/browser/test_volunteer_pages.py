@@ -7,7 +7,16 @@ from __future__ import annotations
 
 import re
 
+from tests.browser.conftest import REGISTRATION, fill_form
+
 PASSWORD = "pass-word-123"  # the factories' password
+
+
+def _register(page, **person: str) -> None:
+    """Fill in the rest of the registration form for a mainland ID holder and submit it."""
+    fill_form(page, {"id_type": "01", **person, **REGISTRATION})
+    page.click("#register-submit")
+    page.wait_for_url("**/register/done/")
 
 
 def test_register_from_the_tree_apply_for_the_card_and_see_the_timeline(web, roles):
@@ -28,25 +37,12 @@ def test_register_from_the_tree_apply_for_the_card_and_see_the_timeline(web, rol
     assert page.is_checked(f"#chosen-orgs input[name=organisation_ids][value='{team.pk}']")
     assert "已选择 1 个" in page.locator("#org-count").inner_text()
     web.check(page, "register-tree")
-    page.select_option("#id_id_type", "01")
-    page.fill("#id_id_number", id_number)
-    page.fill("#id_name", "林志远")
-    page.fill("#id_id_expiry", "2099-01-01")
-    page.fill("#id_mobile", "13922223333")
-    page.select_option("#id_city_code", "440100")
-    page.fill("#id_username", "linzhiyuan")
-    page.fill("#id_password", "Kapok-flower-2026")
-    page.fill("#id_password2", "Kapok-flower-2026")
-    page.click("#register-submit")
-    page.wait_for_url("**/register/done/")
+    _register(page, id_number=id_number, name="林志远", mobile="13922223333", username="linzhiyuan")
     volunteer = Volunteer.objects.get(user__username="linzhiyuan")
     assert volunteer.verification == Volunteer.Verification.VERIFIED  # the real-name check
     assert list(volunteer.memberships.values_list("organisation", flat=True)) == [team.pk]
 
-    web.visit(page, "/accounts/login/", "login")
-    page.fill("#id_username", "linzhiyuan")
-    page.fill("#id_password", "Kapok-flower-2026")
-    page.click("main button[type=submit]")
+    page = web.login(volunteer.user, "newcomer", password=REGISTRATION["password"])
     page.wait_for_url("**/me/")
     web.visit(page, "/me/card/apply/", "apply")
     page.select_option("#id_bank_code", "BOC")
@@ -82,17 +78,7 @@ def test_register_then_log_in_with_the_id_number_and_read_the_inbox(web, roles):
     page.click("#org-search")
     page.wait_for_selector("#org-results")
     page.check(f"#org-results input[value='{roles['organisation'].pk}']")
-    page.select_option("#id_id_type", "01")
-    page.fill("#id_id_number", id_number)
-    page.fill("#id_name", "陈小红")
-    page.fill("#id_id_expiry", "2099-01-01")
-    page.fill("#id_mobile", "13912345678")
-    page.select_option("#id_city_code", "440100")
-    page.fill("#id_username", "xiaohong")
-    page.fill("#id_password", "Kapok-flower-2026")
-    page.fill("#id_password2", "Kapok-flower-2026")
-    page.click("#register-submit")
-    page.wait_for_url("**/register/done/")
+    _register(page, id_number=id_number, name="陈小红", mobile="13912345678", username="xiaohong")
     assert "注册申请已受理" in page.locator("h1").inner_text()
     web.check(page, "register-done")
 
