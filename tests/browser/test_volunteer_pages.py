@@ -125,6 +125,32 @@ def test_profile_edit(web, roles, today_activity):
     assert "社区义诊志愿服务" in page.locator("#signups").inner_text()
 
 
+def test_username_once_and_a_name_correction_with_a_card_application_waiting(web, roles):
+    from card_service.models import CardStatus
+    from card_service.tests.helpers import submit
+
+    volunteer = roles["volunteer"]
+    app = submit(volunteer)
+    page = web.page(volunteer.user)
+    web.visit(page, "/me/profile/", "profile")
+    page.fill("#id_username", "zhangxiaoming2026")
+    page.once("dialog", lambda dialog: dialog.accept())  # 用户名仅允许修改一次，确定修改吗？
+    page.click("#username-save")
+    page.wait_for_selector("#username-locked")
+    assert "不能再次修改" in page.locator("#username-locked").inner_text()
+    web.check(page, "profile-username-locked")
+
+    page.fill("#id_name", "张晓明")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#identity-save")
+    page.wait_for_selector(".msg-warning")
+    assert "实名认证状态：已实名认证" in page.locator(".msg-success").inner_text()
+    assert "已按更正后的信息更新" in page.locator(".msg-warning").inner_text()
+    web.check(page, "profile-identity-corrected")
+    app.refresh_from_db()
+    assert app.status == CardStatus.QUEUED and "张晓明" in app.apply_record
+
+
 def test_password_reset_with_the_sms_code(web, roles):
     from core.models import Notification
 
