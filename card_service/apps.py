@@ -8,10 +8,15 @@ class CardServiceConfig(AppConfig):
     def ready(self) -> None:
         from bank_adapters.exchange import register_inbound
         from card_service import bank_events, services
-        from volunteers.services import on_verified
+        from volunteers.services import on_identity_corrected, on_verified
 
         on_verified.append(
             lambda volunteer_id: services.card_applications_release(volunteer_id=volunteer_id)
+        )
+        on_identity_corrected.append(
+            lambda volunteer_id: services.card_application_identity_corrected(
+                volunteer_id=volunteer_id
+            )
         )
         register_inbound(
             "RESULT",

@@ -213,6 +213,8 @@ class Volunteer(models.Model):
     verification_note = models.CharField(_("核验说明"), max_length=200, blank=True)
     verified_at = models.DateTimeField(_("认证时间"), null=True, blank=True)
     registered_at = models.DateTimeField(_("注册时间"), auto_now_add=True, db_index=True)
+    # The manual: 用户名仅允许修改一次. Set when the volunteer changes it; never again after.
+    username_changed_at = models.DateTimeField(_("用户名修改时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("志愿者")

@@ -4,6 +4,7 @@ from volunteers import org_pages, views
 
 urlpatterns = [
     path("register/", views.register, name="register-page"),
+    path("register/organisations/", views.organisation_tree, name="organisation-tree"),
     path("register/done/", views.register_done, name="register-done"),
     path("password/forgot/", views.password_forgot, name="password-forgot"),
     path("password/reset/", views.password_reset, name="password-reset"),

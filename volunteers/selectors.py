@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from core.errors import NotFound, PermissionDenied, ValidationFailed
 from core.masking import mask_id_number, mask_mobile, mask_name
@@ -115,6 +115,19 @@ def organisation_profile(*, organisation_id: int, on: dt.date | None = None) -> 
     )
     org.children_count = Organisation.objects.filter(parent_id=org.pk).count()
     return org
+
+
+def organisation_children(*, parent_id: int | None) -> QuerySet[Organisation]:
+    """One level of the organisation tree (the roots when ``parent_id`` is None), each with
+    ``has_children``; ordered by city then age, as the tree is browsed."""
+    qs = (
+        Organisation.objects.filter(parent_id=parent_id)
+        if parent_id
+        else (Organisation.objects.filter(parent__isnull=True))
+    )
+    return qs.annotate(
+        has_children=Exists(Organisation.objects.filter(parent_id=OuterRef("pk")))
+    ).order_by("city_code", "id")
 
 
 def organisation_volunteers(*, user: Any, organisation_id: int) -> QuerySet[Volunteer]:
