@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -16,6 +15,7 @@ from django.utils import timezone
 
 from core import crypto
 from core.errors import Conflict, NotFound, PermissionDenied, ServiceError, ValidationFailed
+from core.hooks import IN_TRANSACTION, Hook
 from core.masking import mask_id_number
 from core.notify import notify
 from core.services import audit_log_write
@@ -41,9 +41,12 @@ GUANGDONG_CITY_CODES = {
 }  # fmt: skip
 
 
-# Called inside the verifying transaction with the volunteer's id (the card service queues
-# applications that waited for the check). Registered by other apps' AppConfig.ready().
-on_verified: list[Callable[[int], object]] = []
+VOLUNTEER_VERIFIED = Hook(
+    "volunteers.verified",
+    when=IN_TRANSACTION,
+    doc="A volunteer's identity was verified: called with volunteer_id= in the verifying "
+    "transaction (the card service queues the applications that waited for the check).",
+)
 
 
 def id_number_index(id_type: str, id_number: str) -> str:
@@ -408,8 +411,7 @@ def volunteer_verify(
     volunteer.verified_at = timezone.now() if approve else None
     volunteer.save(update_fields=["verification", "verification_note", "verified_at"])
     if approve:
-        for hook in on_verified:
-            hook(volunteer.pk)
+        VOLUNTEER_VERIFIED.fire(volunteer_id=volunteer.pk)
     audit_log_write(
         action="volunteer_verify",
         actor=actor,
@@ -622,8 +624,7 @@ def volunteer_correct_identity(
         fields += ["verification", "verification_note", "verified_at"]
     volunteer.save(update_fields=fields)
     if changed and volunteer.verification == Volunteer.Verification.VERIFIED and not was_verified:
-        for hook in on_verified:
-            hook(volunteer.pk)
+        VOLUNTEER_VERIFIED.fire(volunteer_id=volunteer.pk)
     audit_log_write(
         action="volunteer_correct_identity",
         actor=actor,

@@ -1,5 +1,22 @@
-"""UNF partner file codec; see codec.py."""
+"""UNF (服装厂商) partner files: CSV, with no header of its own (bank-interface.md 4.6).
 
-from bank_adapters.unf.codec import EXTENSION, FILE_TYPES, PARTNER, decode, encode, write
+The partner's facts are here, read by the registry (``bank_adapters.codecs.PARTNERS``)
+without loading the codec; the codec (``codec.py``: ``decode``, ``encode``, ``write``) loads
+on first use.
+"""
 
-__all__ = ["EXTENSION", "FILE_TYPES", "PARTNER", "decode", "encode", "write"]
+from importlib import import_module
+from typing import Any
+
+PARTNER = "UNF"
+NAME = "服装厂商"
+EXTENSION = "csv"
+FILE_TYPES = ("ORDER", "STATUS")
+HEADER_COUNT = False  # no header: it comes from the file name
+HEADER_CREATED_AT = False  # no time the file was made
+
+__all__ = ["EXTENSION", "FILE_TYPES", "NAME", "PARTNER", "decode", "encode", "write"]
+
+
+def __getattr__(name: str) -> Any:
+    return getattr(import_module(f"{__name__}.codec"), name)
