@@ -377,3 +377,41 @@ def test_a_crash_in_the_bulk_write_leaves_nothing_and_the_next_run_applies_once(
     app.refresh_from_db()
     assert app.status == CardStatus.PRODUCED and app.first_spend_at is not None
     assert CardSpend.objects.count() == 1
+
+
+# --- one table: what each kind of event does ---------------------------------------------
+
+
+def test_the_table_has_one_row_for_every_kind_of_the_event_file():
+    from bank_adapters.fields import EVENT_TYPES
+
+    assert set(bank_events.EVENT_KINDS) == set(EVENT_TYPES)
+
+
+def test_a_new_kind_of_event_is_one_row_that_both_paths_read(cards, recording_hooks, monkeypatch):
+    from contextlib import nullcontext
+
+    from card_service.bank_events import DETAIL, TIME, EventKind
+
+    # a lost card: cancelled, with its time and reason; a refund: a purchase of the detail's count
+    monkeypatch.setitem(
+        bank_events.EVENT_KINDS,
+        "LOST",
+        EventKind(
+            moves_to=CardStatus.CANCELLED, writes={"cancelled_at": TIME, "cancel_reason": DETAIL}
+        ),
+    )
+    monkeypatch.setitem(bank_events.EVENT_KINDS, "REFUND", EventKind(spend=DETAIL))
+    scn = {"starts": [CardStatus.ACTIVATED, CardStatus.ACTIVATED, CardStatus.ACCEPTED,
+                      CardStatus.ACCEPTED],
+           "spent": [True, False, False, False],
+           "events": [("E1", "CARD0", "LOST", 1), ("E2", "CARD1", "REFUND", 2),
+                      ("E3", "CARD1", "LOST", 3), ("E4", "CARD2", "PRODUCED", 4)],
+           "details": {"E1": "L", "E2": "3", "E3": "D"}, "replayed": []}  # fmt: skip
+    got = _run(scn, cards, bulk=True, captured=lambda: nullcontext([]))
+    assert got == _run(scn, cards, bulk=False, captured=lambda: nullcontext([]))
+    state = got["state"]
+    assert [c[1] for c in state["cards"]] == ["cancelled", "cancelled", "produced", "accepted"]
+    assert [(c[5] is not None, c[6]) for c in state["cards"][:2]] == [(True, "L"), (True, "D")]
+    assert [(s[2], s[3], s[5]) for s in state["spends"]] == [("E2", "REFUND", 3)]
+    assert [a[1] for a in state["applied"]] == ["E1", "E3", "E4"]
