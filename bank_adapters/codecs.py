@@ -2,7 +2,9 @@
 
 Every partner is one codec package (``CODEC_PACKAGES``: ``bank_adapters.boc``, ``.icbc``,
 ``.ceb``, ``.unf``); ``PARTNERS`` and everything said of partners here (codes, names, file
-types each way, header options) is read from them. Each has the same API::
+types each way, header options) is read from them. A package holds its partner's facts and
+loads its codec (``codec.py``) only when asked for it, so the registry costs no codec (nor
+lxml). Each has the same API::
 
     PARTNER: str                      # "BOC"
     NAME: str                         # "中国银行"

@@ -4,7 +4,8 @@ One set of frozen dataclasses shared by every partner; a codec only turns them i
 and back. Field order, types and widths come from :mod:`bank_adapters.fields`. Rules that
 involve more than one field (a branch code when the card is collected at a branch, a
 tracking number when a uniform is shipped, ...) live here in ``check_*`` and are applied by
-every encoder and every decoder.
+every encoder and every decoder. Each record type says which way its file goes
+(``FROM_PARTNER``: the partner sends it to us).
 """
 
 from __future__ import annotations

@@ -1,9 +1,5 @@
-"""BOC (中国银行) partner files: fixed width in bytes, GB18030 (bank-interface.md 5.1).
-
-The partner's facts are here, read by the registry (``bank_adapters.codecs.PARTNERS``)
-without loading the codec; the codec (``codec.py``: ``decode``, ``encode``, ``write``) loads
-on first use.
-"""
+"""BOC (中国银行): fixed width in bytes, GB18030 (bank-interface.md 5.1). Its facts; the
+codec is codec.py, loaded on first use."""
 
 from importlib import import_module
 from typing import Any

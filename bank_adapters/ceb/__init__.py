@@ -1,9 +1,5 @@
-"""CEB (中国光大银行) partner files: XML checked against its XSD (bank-interface.md 5.3).
-
-The partner's facts are here, read by the registry (``bank_adapters.codecs.PARTNERS``)
-without loading the codec; the codec (``codec.py``: ``decode``, ``encode``, ``write``) loads
-on first use.
-"""
+"""CEB (中国光大银行): XML checked against its XSD (bank-interface.md 5.3). Its facts; the
+codec is codec.py, loaded on first use (with lxml)."""
 
 from importlib import import_module
 from typing import Any

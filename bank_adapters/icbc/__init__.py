@@ -1,9 +1,5 @@
-"""ICBC (中国工商银行) partner files: ``|``-delimited UTF-8 (bank-interface.md 5.2).
-
-The partner's facts are here, read by the registry (``bank_adapters.codecs.PARTNERS``)
-without loading the codec; the codec (``codec.py``: ``decode``, ``encode``, ``write``) loads
-on first use.
-"""
+"""ICBC (中国工商银行): ``|``-delimited UTF-8 (bank-interface.md 5.2). Its facts; the codec is
+codec.py, loaded on first use."""
 
 from importlib import import_module
 from typing import Any

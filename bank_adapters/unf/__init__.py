@@ -1,9 +1,5 @@
-"""UNF (服装厂商) partner files: CSV, with no header of its own (bank-interface.md 4.6).
-
-The partner's facts are here, read by the registry (``bank_adapters.codecs.PARTNERS``)
-without loading the codec; the codec (``codec.py``: ``decode``, ``encode``, ``write``) loads
-on first use.
-"""
+"""UNF (服装厂商): CSV, with no header of its own (bank-interface.md 4.6). Its facts; the
+codec is codec.py, loaded on first use."""
 
 from importlib import import_module
 from typing import Any
