@@ -116,8 +116,7 @@ class StateMachine:
                                 source_ref=source_ref)  # fmt: skip
             moved += n
         if self.moved:
-            for i in ids:
-                self.moved.fire(i, to_status)
+            self.moved.fire_each((i, to_status) for i in ids)
         return moved
 
     def _insert_events(

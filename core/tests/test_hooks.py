@@ -51,6 +51,19 @@ def test_a_receiver_after_commit_runs_only_when_the_transaction_commits():
     assert calls == [(2, "b")]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_fire_each_makes_every_call_in_order_in_the_transaction_or_at_the_commit():
+    now, later = _hook(IN_TRANSACTION), _hook(AFTER_COMMIT)
+    calls = []
+    now.connect(lambda i, s: calls.append(("now", i, s)))
+    later.connect(lambda i, s: calls.append(("later", i, s)))
+    with transaction.atomic():
+        now.fire_each((i, "sent") for i in (3, 1, 2))
+        later.fire_each((i, "sent") for i in (3, 1, 2))
+        assert calls == [("now", 3, "sent"), ("now", 1, "sent"), ("now", 2, "sent")]
+    assert calls[3:] == [("later", 3, "sent"), ("later", 1, "sent"), ("later", 2, "sent")]
+
+
 def test_a_receiver_connected_twice_runs_once_and_replaced_silences_it():
     hook = _hook(IN_TRANSACTION)
     calls = []
