@@ -50,7 +50,6 @@ CARDS = StateMachine(
     moved=CARD_MOVED,
 )
 
-can_move = CARDS.can_move
 transition = CARDS.transition
 transition_many = CARDS.transition_many
 

@@ -42,6 +42,5 @@ ORDERS = StateMachine(
     conflict_message="部分服装订单状态已变化，请重试",
 )
 
-can_move = ORDERS.can_move
 transition = ORDERS.transition
 transition_many = ORDERS.transition_many
