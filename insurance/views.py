@@ -13,8 +13,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from bank_adapters.codecs import BANKS
 from card_service.models import Bank
-from card_service.rules import BANKS
 from core.errors import ServiceError
 from core.inputs import YEAR_MAX, YEAR_MIN
 from core.throttling import page_throttle_wait, throttled_message

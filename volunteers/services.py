@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import secrets
-from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +16,7 @@ from django.utils import timezone
 
 from core import crypto
 from core.errors import Conflict, NotFound, PermissionDenied, ServiceError, ValidationFailed
+from core.hooks import IN_TRANSACTION, Hook
 from core.masking import mask_id_number
 from core.notify import notify
 from core.services import audit_log_write
@@ -42,14 +42,20 @@ GUANGDONG_CITY_CODES = {
 }  # fmt: skip
 
 
-# Called inside the verifying transaction with the volunteer's id (the card service queues
-# applications that waited for the check). Registered by other apps' AppConfig.ready().
-on_verified: list[Callable[[int], object]] = []
-# Called inside the correcting transaction with the volunteer's id when a correction changed
-# what a card application carries (name, ID and its dates), after the new real-name result is
-# saved and before ``on_verified`` runs: the card service rebuilds, holds or withdraws the
-# application not yet sent to the bank. Each returns what to tell the person, or None.
-on_identity_corrected: list[Callable[[int], str | None]] = []
+VOLUNTEER_VERIFIED = Hook(
+    "volunteers.verified",
+    when=IN_TRANSACTION,
+    doc="A volunteer's identity was verified: called with volunteer_id= in the verifying "
+    "transaction (the card service queues the applications that waited for the check).",
+)
+VOLUNTEER_IDENTITY_CORRECTED = Hook(
+    "volunteers.identity_corrected",
+    when=IN_TRANSACTION,
+    doc="A correction changed what a card application carries (name, ID and its dates): "
+    "called with volunteer_id= in the correcting transaction, after the new real-name result "
+    "is saved and before VOLUNTEER_VERIFIED; the card service rebuilds, holds or withdraws the "
+    "application not yet sent to the bank. Each receiver returns what to tell the person, or None.",
+)
 
 
 def id_number_index(id_type: str, id_number: str) -> str:
@@ -528,8 +534,7 @@ def volunteer_verify(
     volunteer.verified_at = timezone.now() if approve else None
     volunteer.save(update_fields=["verification", "verification_note", "verified_at"])
     if approve:
-        for hook in on_verified:
-            hook(volunteer.pk)
+        VOLUNTEER_VERIFIED.fire(volunteer_id=volunteer.pk)
     audit_log_write(
         action="volunteer_verify",
         actor=actor,
@@ -703,7 +708,7 @@ def volunteer_correct_identity(
 ) -> IdentityCorrected:
     """Correct one's own name or ID. The same rules as registration apply and the real-name
     check runs again: until it passes again the volunteer is not verified, and a card
-    application not yet sent waits for it (``on_identity_corrected``)."""
+    application not yet sent waits for it (``VOLUNTEER_IDENTITY_CORRECTED``)."""
     Volunteer.objects.select_for_update().filter(pk=volunteer.pk).first()
     ident = _validated_identity(
         name=name,
@@ -757,10 +762,9 @@ def volunteer_correct_identity(
     volunteer.save(update_fields=fields)
     notes: list[str] = []
     if any(getattr(volunteer, f) != before[f] for f in IDENTITY_RECORD_FIELDS):
-        notes = [note for hook in on_identity_corrected if (note := hook(volunteer.pk))]
+        notes = [n for n in VOLUNTEER_IDENTITY_CORRECTED.collect(volunteer_id=volunteer.pk) if n]
     if changed and volunteer.verification == Volunteer.Verification.VERIFIED and not was_verified:
-        for hook in on_verified:
-            hook(volunteer.pk)
+        VOLUNTEER_VERIFIED.fire(volunteer_id=volunteer.pk)
     audit_log_write(
         action="volunteer_correct_identity",
         actor=actor,

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any, BinaryIO
 
+from bank_adapters.boc import FILE_TYPES, PARTNER
 from bank_adapters.codecs import (
     as_stream,
     check_count,
@@ -39,11 +40,8 @@ from bank_adapters.fields import (
     T,
     compile_fast,
 )
-from bank_adapters.records import BANK_FILE_TYPES, CHECKS, Header, Record
+from bank_adapters.records import CHECKS, Header, Record
 
-PARTNER = "BOC"
-EXTENSION = "txt"
-FILE_TYPES = BANK_FILE_TYPES
 ENCODING = "gb18030"
 EOL = b"\r\n"
 

@@ -20,6 +20,7 @@ from xml.sax.saxutils import escape  # &, < and >, as lxml escapes text
 
 from lxml import etree
 
+from bank_adapters.ceb import FILE_TYPES, PARTNER
 from bank_adapters.codecs import (
     as_stream,
     check_count,
@@ -30,14 +31,10 @@ from bank_adapters.codecs import (
     records_for,
     render_record,
 )
-from bank_adapters.errors import FileFormatError
+from bank_adapters.errors import FileFormatError, mask_text
 from bank_adapters.fields import COUNT_WIDTH, Bad, D, Field, N, Slow, compile_fast
-from bank_adapters.records import BANK_FILE_TYPES, CHECKS, Header, Record
-from core.masking import mask_text
+from bank_adapters.records import CHECKS, Header, Record
 
-PARTNER = "CEB"
-EXTENSION = "xml"
-FILE_TYPES = BANK_FILE_TYPES
 NS = "urn:ceb:volunteer-card:v1"
 XSD_PATH = Path(__file__).with_name("ceb-volunteer-card-v1.xsd")
 

@@ -24,11 +24,9 @@ from bank_adapters.codecs import (
 )
 from bank_adapters.errors import FileFormatError
 from bank_adapters.fields import COUNT_WIDTH, Bad, D, Field, N, Slow, compile_fast
-from bank_adapters.records import BANK_FILE_TYPES, CHECKS, Header, Record
+from bank_adapters.icbc import FILE_TYPES, PARTNER
+from bank_adapters.records import CHECKS, Header, Record
 
-PARTNER = "ICBC"
-EXTENSION = "dat"
-FILE_TYPES = BANK_FILE_TYPES
 SEP = "|"
 
 _DATE = Field("business_date", D, 8)

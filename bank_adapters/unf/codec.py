@@ -27,11 +27,9 @@ from bank_adapters.codecs import (
 )
 from bank_adapters.errors import FileFormatError
 from bank_adapters.fields import Bad
-from bank_adapters.records import CHECKS, UNF_FILE_TYPES, Header, Record
+from bank_adapters.records import CHECKS, Header, Record
+from bank_adapters.unf import PARTNER
 
-PARTNER = "UNF"
-EXTENSION = "csv"
-FILE_TYPES = UNF_FILE_TYPES
 EOL = b"\r\n"
 
 _QUOTED = re.compile(r'"((?:[^"]|"")*)"|([^,"]*)')
