@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.db.models import Q
 
@@ -22,10 +23,32 @@ class OrganisationAdminView(admin.ModelAdmin):
         ("实名核验联系方式（公开显示）", {"fields": ["verification_phone", "verification_note"]}),
     ]
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+
+        class TreeForm(form):
+            def clean_parent(self):
+                parent = self.cleaned_data.get("parent")
+                node = self.instance
+                if (
+                    parent is not None
+                    and node.pk
+                    and (
+                        parent.pk == node.pk
+                        or (node.path not in ("", "/") and parent.path.startswith(node.path))
+                    )
+                ):
+                    raise forms.ValidationError("上级组织不能是本组织或其下级组织")
+                return parent
+
+        return TreeForm
+
     def save_model(self, request, obj, form, change) -> None:
-        """The model's validators checked the form (as in the org console); the change is
-        audited with the names of the fields that changed."""
+        """The model's validators checked the form (as in the org console); the node takes its
+        place in the tree (a new parent moves the subtree); the change is audited with the
+        names of the fields that changed."""
         super().save_model(request, obj, form, change)
+        services.organisation_tree_place(organisation=obj, actor=request.user)
         if change and form.changed_data:
             audit_log_write(
                 action="organisation_change",

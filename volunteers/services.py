@@ -95,6 +95,40 @@ def organisation_create(
     return org
 
 
+def organisation_tree_place(*, organisation: Organisation, actor: Any = None) -> None:
+    """Put an organisation saved outside ``organisation_create`` (the Django admin) at its
+    place in the tree: its ``path`` follows its parent's, and when the parent changed the
+    whole subtree moves with it, in one statement. Moving a node under itself is refused."""
+    from django.db.models import F, Value
+    from django.db.models.functions import Concat, Length, Substr
+
+    parent = organisation.parent
+    if parent is not None and (
+        parent.pk == organisation.pk
+        or (organisation.path not in ("", "/") and parent.path.startswith(organisation.path))
+    ):
+        raise ValidationFailed(
+            "上级组织不能是本组织或其下级组织", code="org_parent_cycle", extra={"field": "parent"}
+        )
+    new_path = f"{parent.path if parent else '/'}{organisation.pk}/"
+    old_path = organisation.path
+    if new_path == old_path:
+        return
+    with transaction.atomic():
+        if old_path not in ("", "/"):
+            Organisation.objects.filter(path__startswith=old_path).exclude(
+                pk=organisation.pk
+            ).update(path=Concat(Value(new_path), Substr(F("path"), Length(Value(old_path)) + 1)))
+        Organisation.objects.filter(pk=organisation.pk).update(path=new_path)
+        organisation.path = new_path
+        audit_log_write(
+            action="organisation_move",
+            actor=actor,
+            target=organisation,
+            data={"from": old_path, "to": new_path},
+        )
+
+
 ORG_INTRO_MAX = 2000
 
 
