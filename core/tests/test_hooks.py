@@ -111,9 +111,9 @@ def test_every_app_connects_its_receivers_once_and_every_partner_file_type_is_ha
     from uniforms.services import uniform_order_on_first_spend
     from volunteers.services import VOLUNTEER_VERIFIED
 
-    assert CARD_MOVED._receivers == [coverage_on_card_transition]
-    assert FIRST_SPEND._receivers == [uniform_order_on_first_spend]
-    assert VOLUNTEER_VERIFIED._receivers == [card_applications_release]
+    assert CARD_MOVED.receivers == (coverage_on_card_transition,)
+    assert FIRST_SPEND.receivers == (uniform_order_on_first_spend,)
+    assert VOLUNTEER_VERIFIED.receivers == (card_applications_release,)
     assert (CARD_MOVED.when, FIRST_SPEND.when, VOLUNTEER_VERIFIED.when) == (
         AFTER_COMMIT,
         IN_TRANSACTION,
