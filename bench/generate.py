@@ -58,6 +58,7 @@ CHUNK = 10_000
 MAX_MEMBERSHIPS = 5
 MAX_ATTENDANCE = 8
 MAX_EVENTS = 10
+MAX_SPENDS = 5
 
 # ID-number space: 21 cities x 30 districts x birth dates 1960-01-01..2005-12-31 x 1000
 # order codes. i -> (i * PRIME + offset) mod SPACE is a bijection (PRIME is coprime to SPACE),
@@ -149,10 +150,14 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "id", "application_id", "from_status", "to_status", "fact", "at", "recorded_at", "source",
         "source_ref", "actor_id", "note",
     ),
+    "card_service_cardspend": (
+        "id", "bank_id", "application_id", "event_id", "event_type", "day", "count", "city_code",
+    ),
 }  # fmt: skip
 PER_VOLUNTEER_TABLES = (
     "auth_user", "volunteers_volunteer", "volunteers_membership", "activities_attendance",
     "activities_hoursentry", "card_service_cardapplication", "card_service_cardevent",
+    "card_service_cardspend",
 )  # fmt: skip
 N = "\\N"
 
@@ -220,6 +225,8 @@ def _chunk_rows(start: int, count: int) -> dict[str, str]:
     plan = _PLAN
     assert plan is not None
     rng = random.Random(plan.seed * 1_000_003 + start)
+    # Purchases draw from their own stream: the other tables stay what they were for a seed.
+    spend_rng = random.Random(plan.seed * 7_000_003 + start)
     out: dict[str, list[str]] = {t: [] for t in PER_VOLUNTEER_TABLES}
     f = plan.first
     status_names = [s for s, _ in FINAL_STATUSES]
@@ -329,6 +336,20 @@ def _chunk_rows(start: int, count: int) -> dict[str, str]:
             )  # fmt: skip
         out["card_service_cardevent"].extend(events)
         accepted = "accepted" in times
+        first_spend = None
+        if "activated" in times:  # the bank's SPENDS rows: 0-5 days with purchases
+            since = times["activated"].date()
+            until = (times.get("cancelled") or REFERENCE).date()
+            spend_days = sorted({since + dt.timedelta(days=spend_rng.randrange((until - since).days + 1))
+                            for _ in range(spend_rng.randrange(MAX_SPENDS + 1))})  # fmt: skip
+            for j, spend_day in enumerate(spend_days):
+                out["card_service_cardspend"].append(
+                    _line((f["card_service_cardspend"] + i * MAX_SPENDS + j, bank, app_id,
+                           f"{bank}G{app_id:012d}{j}", "SPENDS", spend_day,
+                           1 + spend_rng.randrange(4), city))
+                )  # fmt: skip
+            if spend_days:
+                first_spend = dt.datetime.combine(spend_days[0], dt.time(12), TZ)
         out["card_service_cardapplication"].append(
             _line((
                 app_id, application_no, vid, 1, "N", bank, "C" if credit else "D",
@@ -344,7 +365,7 @@ def _chunk_rows(start: int, count: int) -> dict[str, str]:
                 (times["accepted"] + dt.timedelta(days=35)).date() if accepted else None,
                 f"SF{app_id:012d}" if "mailed" in times else "",
                 _ts(times["activated"]) if "activated" in times else None,
-                None,
+                _ts(first_spend) if first_spend else None,
                 _ts(times["cancelled"]) if "cancelled" in times else None,
                 "1" if final == "cancelled" else "",
             ))
@@ -412,11 +433,33 @@ def _indexes_rebuilt(cur: psycopg.Cursor, tables: list[str], log: Callable[[str]
     )
 
 
-def _copy(cur: psycopg.Cursor, table: str, data: str) -> None:
+def _truncated_for_freeze(cur: psycopg.Cursor, tables: list[str]) -> bool:
+    """Truncate the tables (and every table referencing them) when all of them are empty, so
+    COPY may write FREEZE: rows frozen and pages all-visible as loaded, instead of every page
+    being written again by the first scan that sets hint bits, or by VACUUM. At 10 million
+    volunteers that second write is tens of GB. False when any of them holds a row."""
+    cur.execute(
+        """WITH RECURSIVE refs(rel) AS (
+               SELECT unnest(%s::regclass[])::oid
+               UNION SELECT c.conrelid FROM pg_constraint c JOIN refs ON c.confrelid = refs.rel
+                     WHERE c.contype = 'f')
+           SELECT rel::regclass::text FROM refs""",
+        (tables,),
+    )
+    closure = [row[0] for row in cur.fetchall()]
+    for table in closure:
+        cur.execute(f"SELECT EXISTS (SELECT 1 FROM {table})")
+        if cur.fetchone()[0]:
+            return False
+    cur.execute(f"TRUNCATE {', '.join(closure)}")  # all empty: only what FREEZE needs changes
+    return True
+
+
+def _copy(cur: psycopg.Cursor, table: str, data: str, *, freeze: bool = False) -> None:
     if not data:
         return
     cols = ", ".join(COLUMNS[table])
-    with cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+    with cur.copy(f"COPY {table} ({cols}) FROM STDIN{' WITH (FREEZE)' if freeze else ''}") as copy:
         copy.write(data.encode("utf-8"))
 
 
@@ -538,9 +581,12 @@ def generate(
         prefix = f"bench{seed}-{first['auth_user']}-"
         if rebuild_indexes is None:  # worth it when the load outweighs what is there
             rebuild_indexes = n_volunteers >= first["volunteers_volunteer"] - 1
+        freeze = rebuild_indexes and _truncated_for_freeze(cur, tables)
+        if freeze:
+            log("  empty tables: loading with COPY FREEZE")
         with _indexes_rebuilt(cur, tables, log) if rebuild_indexes else nullcontext():
             org_rows, org_ids = _organisations(first["volunteers_organisation"], n_orgs, rng)
-            _copy(cur, "volunteers_organisation", "\n".join(org_rows) + "\n")
+            _copy(cur, "volunteers_organisation", "\n".join(org_rows) + "\n", freeze=freeze)
             report.rows["volunteers_organisation"] = len(org_rows)
             days: list = []
             if n_acts and attendance_mean > 0:
@@ -548,8 +594,8 @@ def generate(
                     first["activities_activity"], first["activities_activityday"], n_acts,
                     org_ids, rng,
                 )  # fmt: skip
-                _copy(cur, "activities_activity", "\n".join(act_rows) + "\n")
-                _copy(cur, "activities_activityday", "\n".join(day_rows) + "\n")
+                _copy(cur, "activities_activity", "\n".join(act_rows) + "\n", freeze=freeze)
+                _copy(cur, "activities_activityday", "\n".join(day_rows) + "\n", freeze=freeze)
                 report.rows["activities_activity"] = len(act_rows)
                 report.rows["activities_activityday"] = len(day_rows)
             _PLAN = Plan(
@@ -563,7 +609,7 @@ def generate(
             for count, chunk in _run(jobs, workers):
                 for table in PER_VOLUNTEER_TABLES:
                     data = chunk[table]
-                    _copy(cur, table, data)
+                    _copy(cur, table, data, freeze=freeze)
                     report.rows[table] = report.rows.get(table, 0) + data.count("\n")
                 done += count
                 if time.perf_counter() - last_log > 10 or done == n_volunteers:

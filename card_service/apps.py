@@ -8,9 +8,10 @@ class CardServiceConfig(AppConfig):
     def ready(self) -> None:
         from bank_adapters.exchange import register_inbound, register_outbound
         from card_service import exchange, services
-        from volunteers.services import VOLUNTEER_VERIFIED
+        from volunteers.services import VOLUNTEER_IDENTITY_CORRECTED, VOLUNTEER_VERIFIED
 
         VOLUNTEER_VERIFIED.connect(services.card_applications_release)
+        VOLUNTEER_IDENTITY_CORRECTED.connect(services.card_application_identity_corrected)
         register_outbound(exchange.APPLY_FILE)
         register_inbound(exchange.RESULT_FILE)
         register_inbound(exchange.EVENT_FILE)

@@ -9,7 +9,8 @@ The decoded records are COPYed into a temporary table; then, in SQL:
    counts, as record by record);
 2. every card reference is looked up; the rows of the cards that will change are locked;
 3. a lifecycle event either repeats the card's state (nothing happens) or must be a move of
-   ``lifecycle.TRANSITIONS``. Since no state is ever entered twice, the state before an event
+   ``lifecycle.TRANSITIONS``. Since no state a bank event leads to is ever entered twice (only
+   the states before the bank, submitted and queued, can be re-entered), the state before an event
    is the target of the card's previous lifecycle event in the file (or its state in the
    database), which a window function gives for all events at once;
 4. the first failing record in file order — unknown card, or illegal move — refuses the

@@ -19,7 +19,9 @@ S = CardStatus
 # from-state → the states it may move to. Reading it top to bottom is the card's life.
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.SUBMITTED: frozenset({S.QUEUED, S.WITHDRAWN}),  # real-name check pending
-    S.QUEUED: frozenset({S.SENT, S.WITHDRAWN}),  # waiting for the bank's cut-off
+    # Waiting for the bank's cut-off; back to SUBMITTED when a name or ID correction must
+    # pass the real-name check again before the bank may see it.
+    S.QUEUED: frozenset({S.SENT, S.WITHDRAWN, S.SUBMITTED}),
     S.SENT: frozenset({S.ACCEPTED, S.REJECTED}),  # in an APPLY file at the bank
     S.ACCEPTED: frozenset({S.PRODUCED, S.CANCELLED}),  # bank said yes; card in production
     S.PRODUCED: frozenset({S.AT_BRANCH, S.MAILED, S.CANCELLED}),

@@ -206,6 +206,11 @@ class CardApplication(models.Model):
         indexes = [
             models.Index(fields=["bank", "status"]),
             models.Index(fields=["volunteer", "status"]),
+            # The hotline's look-up by card reference alone (the bank not known): the
+            # unique (bank, card_ref) index cannot be searched by its second column.
+            models.Index(
+                fields=["card_ref"], condition=Q(card_ref__isnull=False), name="card_ref_lookup"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "uniforms",
     "org_console",
     "certificates",
+    "helpcentre",
 ]
 
 MIDDLEWARE = [
@@ -149,6 +150,8 @@ CARD_PARTNERS_FILE = env.str("CARD_PARTNERS_FILE", default=str(VAR_DIR / "partne
 ALERT_EMAIL = env.str("ALERT_EMAIL", default="")
 
 # --- Celery ----------------------------------------------------------------------------------
+from kombu import Exchange, Queue  # noqa: E402
+
 _celery_dir = VAR_DIR / "celery"
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS = (
@@ -172,6 +175,19 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Queues (bench/README.md, "Scaling out"): one per partner for its sends and receives, so
+# that one bank's million-record file never delays another bank's cut-off and each partner's
+# traffic may run on a machine of its own; "nightly" for the set-wise rebuilds (long and
+# bound to the database); "celery" for everything else. A worker started without -Q
+# consumes every queue here (one machine); more machines each take some of them with -Q.
+# The codes are bank_adapters.partners.PARTNER_CODES (a test keeps the two equal).
+EXCHANGE_PARTNER_CODES = ("BOC", "ICBC", "CEB", "UNF")
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name), routing_key=name)
+    for name in ("celery", "nightly", *(f"exchange.{code}" for code in EXCHANGE_PARTNER_CODES))
+]
+CELERY_TASK_ROUTES = ("config.celery.route_task",)
 EXCHANGE_POLL_SECONDS = env.int("EXCHANGE_POLL_SECONDS", default=120)
 CELERY_BEAT_SCHEDULE = {
     "exchange-send-due": {
@@ -279,6 +295,7 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
         "token": "20/min",  # per address; axes counts the failures
         "hotline": "120/min",  # per staff user
         "qr": "60/min",  # per address
+        "directory": "120/min",  # the public organisation directory and pages, per address
     }.items()
 }
 

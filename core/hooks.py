@@ -78,6 +78,14 @@ class Hook:
             else:
                 transaction.on_commit(partial(receiver, *args, **kwargs))
 
+    def collect(self, *args: Any, **kwargs: Any) -> list[Any]:
+        """Call every receiver of an in-transaction hook now and return what each answered
+        (what to tell the person, say), in the order they were connected."""
+        self._broadcast()
+        if self.when is not IN_TRANSACTION:
+            raise TypeError(f"{self.name} runs after commit: nothing to collect")
+        return [receiver(*args, **kwargs) for receiver in self._receivers]
+
     def fire_each(self, calls: Iterable[tuple[Any, ...]]) -> None:
         """``fire(*args)`` for each ``args`` of ``calls`` (a set-wise move of thousands of
         rows): after the commit, one callback per receiver makes its calls in order."""
