@@ -106,6 +106,11 @@ class Hook:
         """Whether anything is connected (a set-wise path skips the work of firing)."""
         return bool(self._receivers or self._by_key)
 
+    @property
+    def receivers(self) -> tuple[Any, ...]:
+        """The receivers of a broadcast hook, in the order they were connected."""
+        return tuple(self._receivers)
+
     def get(self, key: str) -> Any:
         """The receiver for ``key`` on a keyed hook, or None."""
         return self._by_key.get(key)

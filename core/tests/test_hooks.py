@@ -106,14 +106,18 @@ def test_every_app_connects_its_receivers_once_and_every_partner_file_type_is_ha
     from bank_adapters.exchange import INBOUND, OUTBOUND
     from card_service.bank_events import FIRST_SPEND
     from card_service.lifecycle import CARD_MOVED
-    from card_service.services import card_applications_release
+    from card_service.services import (
+        card_application_identity_corrected,
+        card_applications_release,
+    )
     from insurance.services import coverage_on_card_transition
     from uniforms.services import uniform_order_on_first_spend
-    from volunteers.services import VOLUNTEER_VERIFIED
+    from volunteers.services import VOLUNTEER_IDENTITY_CORRECTED, VOLUNTEER_VERIFIED
 
-    assert CARD_MOVED._receivers == [coverage_on_card_transition]
-    assert FIRST_SPEND._receivers == [uniform_order_on_first_spend]
-    assert VOLUNTEER_VERIFIED._receivers == [card_applications_release]
+    assert CARD_MOVED.receivers == (coverage_on_card_transition,)
+    assert FIRST_SPEND.receivers == (uniform_order_on_first_spend,)
+    assert VOLUNTEER_VERIFIED.receivers == (card_applications_release,)
+    assert VOLUNTEER_IDENTITY_CORRECTED.receivers == (card_application_identity_corrected,)
     assert (CARD_MOVED.when, FIRST_SPEND.when, VOLUNTEER_VERIFIED.when) == (
         AFTER_COMMIT,
         IN_TRANSACTION,
