@@ -20,9 +20,9 @@ def _working_day_cache():
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_teardown(item, nextitem):
     """A transactional test ends by emptying every table, the rows that data migrations load
-    included (the working-day calendar, the banks and branches): load them again for the
-    tests after it. (``serialized_rollback`` would restore them at the next test's set-up
-    and clash with these.)"""
+    included (the working-day calendar, the banks and branches, the help centre's questions):
+    load them again for the tests after it. (``serialized_rollback`` would restore them at the
+    next test's set-up and clash with these.)"""
     yield
     # nextitem None: the session's fixtures, the test database among them, are gone by now.
     if nextitem is None or not _is_transactional(item):
@@ -31,10 +31,12 @@ def pytest_runtest_teardown(item, nextitem):
 
     from card_service.directory import load_directory
     from core.workdays import calendar_seed_from_package
+    from helpcentre.services import faq_seed
 
     with item.config.stash[blocking_manager_key].unblock():
         calendar_seed_from_package()
         load_directory()
+        faq_seed()
 
 
 def _is_transactional(item) -> bool:

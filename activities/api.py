@@ -70,6 +70,7 @@ class ActivityListApi(ListAPIView):
             on=p.get("date"),
             keyword=p.get("q"),
             organisation_id=p.get("organisation"),
+            when=p.get("when"),
         )
 
 

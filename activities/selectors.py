@@ -23,6 +23,7 @@ from typing import Any
 from django.db.models import (
     Count,
     Exists,
+    F,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -236,10 +237,43 @@ def _days_prefetch() -> Prefetch:
 
 
 def _with_counts(qs: QuerySet[Activity]) -> QuerySet[Activity]:
+    # A correlated count, not a JOIN … GROUP BY: a page of a long list (an organisation's
+    # 1,500 past activities) counts the sign-ups of its own rows, not of every row it sorts.
+    admitted = (
+        SignUp.objects.filter(activity=OuterRef("pk"), status=SignUp.Status.ADMITTED)
+        .order_by()
+        .values("activity")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return (
         qs.select_related("organisation")
         .prefetch_related(_days_prefetch())
-        .annotate(admitted_count=Count("signups", filter=Q(signups__status=SignUp.Status.ADMITTED)))
+        .annotate(admitted_count=Coalesce(Subquery(admitted, output_field=IntegerField()), 0))
+    )
+
+
+# ``when`` of activity_search: 未结束 (open for sign-up or under way, a day today or later)
+# and 已结束 (finished, or every day past). Drafts and cancelled activities are in neither.
+WHEN_CURRENT, WHEN_PAST = "current", "past"
+WHEN_CHOICES = [(WHEN_CURRENT, "招募中和进行中"), (WHEN_PAST, "已结束")]
+
+
+def _day_bound(order: str) -> Subquery:
+    # One row of the (activity, date) unique index per activity.
+    days = ActivityDay.objects.filter(activity=OuterRef("pk")).order_by(order).values("date")
+    return Subquery(days[:1])
+
+
+def _when(qs: QuerySet[Activity], when: str, today: dt.date) -> QuerySet[Activity]:
+    qs = qs.annotate(first_date=_day_bound("date"), last_date=_day_bound("-date"))
+    current = Q(status__in=Activity.OPEN_FOR_SIGNUP, last_date__gte=today)
+    if when == WHEN_CURRENT:
+        return qs.filter(current).order_by("first_date", "id")
+    return (
+        qs.filter(status__in=Activity.VISIBLE)
+        .exclude(current)
+        .order_by(F("last_date").desc(nulls_last=True), "-id")
     )
 
 
@@ -253,8 +287,12 @@ def activity_search(
     on: dt.date | None = None,
     keyword: str | None = None,
     organisation_id: int | None = None,
+    when: str | None = None,
+    today: dt.date | None = None,
 ) -> QuerySet[Activity]:
-    """Published activities (plus the drafts and cancelled ones the user administers)."""
+    """Published activities (plus the drafts and cancelled ones the user administers).
+    ``when`` (``WHEN_CURRENT`` or ``WHEN_PAST``) keeps the public ones not over yet, soonest
+    first, or those over, latest first."""
     visible = Q(status__in=Activity.VISIBLE)
     if user is not None and administered_org_ids(user):
         visible |= admin_subtree_q(user, "organisation__")
@@ -273,7 +311,21 @@ def activity_search(
         qs = qs.filter(Exists(ActivityDay.objects.filter(activity=OuterRef("pk"), date=on)))
     if keyword:
         qs = qs.filter(Q(name__icontains=keyword) | Q(address__icontains=keyword))
+    if when:
+        return _with_counts(_when(qs, when, today or timezone.localdate()))
     return _with_counts(qs).order_by("-created_at", "-id")
+
+
+def organisation_service_hours(organisation_id: int, *, on: dt.date | None = None) -> Decimal:
+    """Service hours counted on ``on`` (today) in the activities the organisation itself
+    published, its sub-organisations' not included: one SUM over the (activity, status)
+    index of the organisation's activities, with the one counted-hours predicate."""
+    minutes = HoursEntry.objects.filter(
+        counted_q(on),
+        kind=HoursEntry.Kind.SERVICE,
+        activity__organisation_id=organisation_id,
+    ).aggregate(total=Sum("minutes"))["total"]
+    return minutes_to_hours(minutes)
 
 
 def activity_detail(*, user: Any, activity_id: int) -> Activity:

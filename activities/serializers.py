@@ -15,6 +15,7 @@ from activities.models import (
     Invitation,
     SignUp,
 )
+from activities.selectors import WHEN_CHOICES
 from core import inputs
 from core.masking import mask_name
 
@@ -250,7 +251,12 @@ class ActivitySearchSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Activity.Kind.choices, required=False)
     date = inputs.DateField(required=False, help_text="当天有活动日的活动")
     q = serializers.CharField(max_length=50, required=False, help_text="关键词（名称、地点）")
-    organisation = inputs.IdField(required=False)
+    organisation = inputs.IdField(required=False, help_text="发布组织（不含下级组织）")
+    when = serializers.ChoiceField(
+        choices=WHEN_CHOICES,
+        required=False,
+        help_text="current：招募中和进行中（按开始日期）；past：已结束（最近的在前）",
+    )
 
 
 class SignUpQuerySerializer(serializers.Serializer):

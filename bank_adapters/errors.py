@@ -13,7 +13,8 @@ from typing import Any
 from core.errors import ValidationFailed
 from core.masking import mask_address, mask_id_number, mask_mobile, mask_name, mask_text
 
-__all__ = ["FileFormatError", "show_value"]
+# The codecs reach the project (its error type, its masking) only through this module.
+__all__ = ["FileFormatError", "mask_text", "show_value"]
 
 
 class FileFormatError(ValidationFailed):

@@ -8,12 +8,16 @@ A crash before the commit leaves nothing claimed; after it, the next run deliver
 
 Inbound: download to a local file, register the (name, SHA-256) pair, open the envelope
 streaming (decrypt, verify) into a plaintext temp file, then decode and apply the whole file
-in one transaction or nothing; big EVENT files on PostgreSQL are applied set-wise
-(``bulk_events``), with the same result. A name already applied with the same bytes is
+in one transaction or nothing (a big file the way its owner applies many records at once,
+``FileSpec.apply_many``, with the same result). A name already applied with the same bytes is
 skipped; the same name with new bytes is quarantined, and so is a file whose envelope fails
 (forged or damaged); a file that opens but breaks the format is refused. Each raises an
 alert. A file refused for a full card number is not kept at all: its bytes are deleted and
 the partner's original is left in ``from_partner/done/``.
+
+The exchange knows files, not what they mean: each app that owns a file type registers it
+in its ``AppConfig.ready`` — ``register_inbound(FileSpec(...))`` for a type we receive,
+``register_outbound(Outbound(...))`` for one we send — and nothing here imports those apps.
 """
 
 from __future__ import annotations
@@ -38,21 +42,18 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from bank_adapters import bulk_events, codecs, envelope, partners, stream_envelope
+from bank_adapters import codecs, envelope, partners, stream_envelope
 from bank_adapters.alerts import alert_raise
 from bank_adapters.envelope import EnvelopeError
 from bank_adapters.errors import FileFormatError
-from bank_adapters.models import Alert, AppliedBankEvent, Batch, PartnerFile, SeqCounter
+from bank_adapters.models import Alert, Batch, PartnerFile, SeqCounter
 from bank_adapters.progress import exchange_progress_tracked
 from bank_adapters.records import Header
 from bank_adapters.sftp import HostKeyMismatch, SftpError
 from core.errors import Conflict, NotFound, ServiceError
+from core.hooks import IN_TRANSACTION, Hook
 
 logger = logging.getLogger(__name__)
-
-BANKS = ("BOC", "ICBC", "CEB")
-INBOUND_TYPES = {"BOC": ("RESULT", "EVENT", "POLICY"), "ICBC": ("RESULT", "EVENT", "POLICY"),
-                 "CEB": ("RESULT", "EVENT", "POLICY"), "UNF": ("STATUS",)}  # fmt: skip
 
 # --- what other apps plug in ------------------------------------------------------------
 
@@ -62,11 +63,14 @@ class Outbound:
     """An outbound file type. ``claim(partner, batch, now)``, inside the batch's
     transaction, either marks the waiting rows as in ``batch`` and returns their records, or
     returns a :class:`Claim` whose writes ``prepare`` runs beside the file's encoding. A
-    claim with an attachment (the APPLY file's PHOTO zip) names its file type here."""
+    claim with an attachment (the APPLY file's PHOTO zip) names its file type here. A type
+    sent at the partner's daily cut-off has ``at_cutoff``; one sent on its own schedule (the
+    monthly SERVICE file) is prepared by its owner."""
 
     file_type: str
     claim: Callable[[str, Batch, dt.datetime], list[Any] | Claim]
     attachment_type: str = ""
+    at_cutoff: bool = True
 
 
 @dataclass
@@ -82,17 +86,31 @@ class Claim:
     attachment: Callable[[], bytes] | None = None
 
 
-OUTBOUND: dict[str, Outbound] = {}
-# file_type → apply(partner, record, source_ref) for one inbound record; raising refuses the file.
-INBOUND_APPLIERS: dict[str, Callable[..., Any]] = {}
+@dataclass(frozen=True)
+class FileSpec:
+    """An inbound file type, applied inside the file's one transaction (raising refuses the
+    whole file). ``apply_one(partner=, record=, file=)`` applies one record.
+    ``apply_many(partner=, records=, file=, expected=)``, when given, may apply the whole
+    file at once (``expected``: the count its header gives) and return how many records it
+    read, or return None before reading any to leave the file to ``apply_one``."""
+
+    file_type: str
+    apply_one: Callable[..., Any]
+    apply_many: Callable[..., int | None] | None = None
+
+
+OUTBOUND = Hook("bank_adapters.outbound", when=IN_TRANSACTION, keyed=True,
+                doc="The claim of each file type we send (Outbound), by type.")  # fmt: skip
+INBOUND = Hook("bank_adapters.inbound", when=IN_TRANSACTION, keyed=True,
+               doc="How each file type we receive is applied (FileSpec), by type.")  # fmt: skip
 
 
 def register_outbound(spec: Outbound) -> None:
-    OUTBOUND[spec.file_type] = spec
+    OUTBOUND.connect(spec, key=spec.file_type)
 
 
-def register_inbound(file_type: str, apply: Callable[..., Any]) -> None:
-    INBOUND_APPLIERS[file_type] = apply
+def register_inbound(spec: FileSpec) -> None:
+    INBOUND.connect(spec, key=spec.file_type)
 
 
 # --- the registry ---------------------------------------------------------------------
@@ -159,7 +177,9 @@ class _NothingToSend(Exception):
 def prepare(partner: str, file_type: str, *, now: dt.datetime | None = None) -> Batch | None:
     """Claim what waits for ``partner``, encode and seal it, and register the file(s).
     Returns the batch, or None when nothing waits."""
-    spec = OUTBOUND[file_type]
+    spec = OUTBOUND.get(file_type)
+    if spec is None:
+        raise KeyError(f"no outbound file type {file_type!r} is registered")
     cfg = partners.load()
     pcfg = cfg.partner(partner)
     now = now or timezone.now()
@@ -176,13 +196,8 @@ def prepare(partner: str, file_type: str, *, now: dt.datetime | None = None) -> 
                 claim = Claim(len(claim), lambda records=claim: records, lambda: None)
             if not claim.count:
                 raise _NothingToSend
-            header = Header(
-                partner=partner,
-                file_type=file_type,
-                business_date=day,
-                seq=seq,
-                count=None if partner == "UNF" else claim.count,
-                created_at=local.replace(microsecond=0) if partner == "BOC" else None,
+            header = codecs.header_for(
+                partner, file_type, day, seq, count=claim.count, made_at=local
             )
             sealed, extra = _build_beside_writes(claim, partner, header, cfg, pcfg)
             if extra is not None:
@@ -367,8 +382,9 @@ def send(
 
 
 def _outbound_types(partner: str) -> list[str]:
-    allowed = codecs.PARTNER_FILE_TYPES[partner]
-    return [t for t in OUTBOUND if t in allowed and t in ("APPLY", "ORDER")]
+    """The types sent at the partner's cut-off."""
+    allowed = codecs.PARTNERS[partner].outbound
+    return [t for t in OUTBOUND.keys() if t in allowed and OUTBOUND.get(t).at_cutoff]
 
 
 def cutoff_due(partner: str, now: dt.datetime) -> bool:
@@ -468,7 +484,7 @@ def _drop_content(pf: PartnerFile) -> None:
     pf.content_dropped_at = timezone.now()
 
 
-def _apply_records(
+def apply_records(
     partner: str,
     file_type: str,
     records: Iterator[Any],
@@ -476,39 +492,21 @@ def _apply_records(
     *,
     expected: int | None = None,
 ) -> int:
-    apply = INBOUND_APPLIERS.get(file_type)
-    if apply is None:
+    """Apply a decoded file's records by its type's ``FileSpec`` (inside the file's
+    transaction): all at once when its ``apply_many`` takes them, else one by one. Returns
+    the number of records read."""
+    spec = INBOUND.get(file_type)
+    if spec is None:
         raise ServiceError(f"暂不处理 {file_type} 文件", code="file_type_unsupported")
-    if (
-        file_type == "EVENT"
-        and (expected or 0) >= bulk_events.BULK_MIN_RECORDS
-        and bulk_events.usable()
-    ):
-        # Same result as the loop below, set-wise (bank_adapters.bulk_events).
-        return bulk_events.apply_events(partner, records, pf)
-    from card_service.bank_events import SPEND_EVENTS
-
+    if spec.apply_many is not None:
+        n = spec.apply_many(partner=partner, records=records, file=pf, expected=expected)
+        if n is not None:
+            return n
     n = 0
     for rec in records:
         n += 1
-        if file_type == "EVENT":
-            # Each event id is applied once, ever, whichever file repeats it. A purchase is
-            # registered by its own CardSpend row (unique per bank and event id), so the one
-            # kind that comes by the million is written once, not twice.
-            if _event_applied(partner, rec.event_id):
-                continue
-            if rec.event_type not in SPEND_EVENTS:
-                AppliedBankEvent.objects.create(partner=partner, event_id=rec.event_id, file=pf)
-        apply(partner=partner, record=rec, source_ref=pf.name)
+        spec.apply_one(partner=partner, record=rec, file=pf)
     return n
-
-
-def _event_applied(partner: str, event_id: str) -> bool:
-    from card_service.bank_events import spend_event_applied
-
-    if AppliedBankEvent.objects.filter(partner=partner, event_id=event_id).exists():
-        return True
-    return spend_event_applied(bank=partner, event_id=event_id)
 
 
 _LOCK = ".lock"
@@ -601,7 +599,7 @@ def process(pf: PartnerFile, src: Path) -> str:
         try:
             with open(opened.path, "rb", buffering=1 << 20) as fh:
                 header, records = codecs.decode_file(fh, filename=pf.name)
-                if header.file_type not in INBOUND_TYPES[pf.partner]:
+                if header.file_type not in codecs.PARTNERS[pf.partner].inbound:
                     raise FileFormatError(
                         f"不接收 {header.file_type} 类型的文件", file=pf.name, field="file_type"
                     )
@@ -611,7 +609,7 @@ def process(pf: PartnerFile, src: Path) -> str:
                     # dropped), even when an earlier record names an unknown application.
                     records = iter(list(records))
                 with transaction.atomic():
-                    n = _apply_records(
+                    n = apply_records(
                         pf.partner, header.file_type, records, pf, expected=header.count
                     )
                     PartnerFile.objects.filter(pk=pf.pk).update(
@@ -690,16 +688,19 @@ def _receive_one(
     return process(pf, data)
 
 
-_TYPE_ORDER = {"RESULT": 0, "EVENT": 1, "POLICY": 2, "STATUS": 3}
+def _inbound_order(partner: str) -> Callable[[Any], tuple[str, int, str]]:
+    """Within one pickup: by date, then by type in the order of the partner's inbound types
+    (RESULT before EVENT before POLICY: a card must be accepted before its first event
+    applies), then by name (SEQ)."""
+    rank = {t: i for i, t in enumerate(codecs.PARTNERS[partner].inbound)}
 
+    def key(remote: Any) -> tuple[str, int, str]:
+        parts = remote.name.split("_")
+        day = parts[2] if len(parts) > 3 else ""
+        kind = parts[1] if len(parts) > 3 else ""
+        return (day, rank.get(kind, len(rank)), remote.name)
 
-def _inbound_order(remote: Any) -> tuple[str, int, str]:
-    """Within one pickup: by date, then RESULT before EVENT before POLICY (a card must be
-    accepted before its first event applies), then by name (SEQ)."""
-    parts = remote.name.split("_")
-    day = parts[2] if len(parts) > 3 else ""
-    kind = parts[1] if len(parts) > 3 else ""
-    return (day, _TYPE_ORDER.get(kind, 9), remote.name)
+    return key
 
 
 def receive(partner: str, *, progress: Callable[[int], None] | None = None) -> ReceiveReport:
@@ -711,7 +712,7 @@ def receive(partner: str, *, progress: Callable[[int], None] | None = None) -> R
     _clear_crashed_scratch(cfg)
     try:
         with pcfg.sftp_client() as client:
-            for remote in sorted(client.list_incoming(), key=_inbound_order):
+            for remote in sorted(client.list_incoming(), key=_inbound_order(partner)):
                 with _scratch(cfg) as tmp:
                     local = tmp / "download.p7m"
                     digest = hashlib.sha256()
@@ -773,16 +774,7 @@ def retry_file(file_id: int) -> str:
         raise
 
 
-# --- the APPLY file and its PHOTO archive -------------------------------------------------
-
-
-def _claim_applications(partner: str, batch: Batch, now: dt.datetime) -> Claim:
-    from card_service.exchange import claim_applications
-
-    return claim_applications(partner, batch, now)
-
-
-register_outbound(Outbound("APPLY", _claim_applications, attachment_type="PHOTO"))
+# --- the PHOTO archive, as the bank opens it ---------------------------------------------
 
 
 def zip_members(data: bytes) -> dict[str, bytes]:

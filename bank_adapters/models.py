@@ -7,12 +7,12 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from bank_adapters import codecs
 
-class Partner(models.TextChoices):
-    BOC = "BOC", _("中国银行")
-    ICBC = "ICBC", _("中国工商银行")
-    CEB = "CEB", _("中国光大银行")
-    UNF = "UNF", _("服装厂商")
+# The partners' codes and Chinese names, from their codec packages.
+Partner = models.TextChoices(
+    "Partner", [(p.code, (p.code, p.name)) for p in codecs.PARTNERS.values()]
+)
 
 
 class PartnerFile(models.Model):

@@ -39,10 +39,10 @@ from typing import Any
 from cryptography import x509
 from django.conf import settings
 
-from bank_adapters import envelope
+from bank_adapters import codecs, envelope
 from core.errors import ServiceError
 
-PARTNER_CODES = ("BOC", "ICBC", "CEB", "UNF")
+PARTNER_CODES = tuple(codecs.PARTNERS)
 
 
 class ConfigError(ServiceError):

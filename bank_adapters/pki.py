@@ -25,7 +25,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import NameOID
 
-DEMO_PARTNERS: tuple[str, ...] = ("BOC", "ICBC", "CEB", "UNF")
+from bank_adapters import codecs
+
+DEMO_PARTNERS: tuple[str, ...] = tuple(codecs.PARTNERS)
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 

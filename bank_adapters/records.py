@@ -4,7 +4,8 @@ One set of frozen dataclasses shared by every partner; a codec only turns them i
 and back. Field order, types and widths come from :mod:`bank_adapters.fields`. Rules that
 involve more than one field (a branch code when the card is collected at a branch, a
 tracking number when a uniform is shipped, ...) live here in ``check_*`` and are applied by
-every encoder and every decoder.
+every encoder and every decoder. Each record type says which way its file goes
+(``FROM_PARTNER``: the partner sends it to us).
 """
 
 from __future__ import annotations
@@ -19,8 +20,6 @@ from bank_adapters.fields import Bad, Field
 __all__ = [
     "BANK_FILE_TYPES",
     "FILE_TYPES",
-    "PARTNERS",
-    "UNF_FILE_TYPES",
     "ApplyRecord",
     "EventRecord",
     "Header",
@@ -56,6 +55,7 @@ class ApplyRecord:
     """Section 4.1."""
 
     FILE_TYPE: ClassVar[str] = "APPLY"
+    FROM_PARTNER: ClassVar[bool] = False
     FIELDS: ClassVar[tuple[Field, ...]] = F.APPLY_FIELDS
 
     application_no: str
@@ -92,6 +92,7 @@ class ResultRecord:
     """Section 4.2."""
 
     FILE_TYPE: ClassVar[str] = "RESULT"
+    FROM_PARTNER: ClassVar[bool] = True
     FIELDS: ClassVar[tuple[Field, ...]] = F.RESULT_FIELDS
 
     application_no: str
@@ -108,6 +109,7 @@ class EventRecord:
     """Section 4.3."""
 
     FILE_TYPE: ClassVar[str] = "EVENT"
+    FROM_PARTNER: ClassVar[bool] = True
     FIELDS: ClassVar[tuple[Field, ...]] = F.EVENT_FIELDS
 
     event_id: str
@@ -122,6 +124,7 @@ class PolicyRecord:
     """Section 4.4."""
 
     FILE_TYPE: ClassVar[str] = "POLICY"
+    FROM_PARTNER: ClassVar[bool] = True
     FIELDS: ClassVar[tuple[Field, ...]] = F.POLICY_FIELDS
 
     card_ref: str
@@ -137,6 +140,7 @@ class ServiceRecord:
     """Section 4.5."""
 
     FILE_TYPE: ClassVar[str] = "SERVICE"
+    FROM_PARTNER: ClassVar[bool] = False
     FIELDS: ClassVar[tuple[Field, ...]] = F.SERVICE_FIELDS
 
     card_ref: str
@@ -152,6 +156,7 @@ class OrderRecord:
     """Section 4.6 ORDER."""
 
     FILE_TYPE: ClassVar[str] = "ORDER"
+    FROM_PARTNER: ClassVar[bool] = False
     FIELDS: ClassVar[tuple[Field, ...]] = F.ORDER_FIELDS
 
     order_no: str
@@ -169,6 +174,7 @@ class StatusRecord:
     """Section 4.6 STATUS."""
 
     FILE_TYPE: ClassVar[str] = "STATUS"
+    FROM_PARTNER: ClassVar[bool] = True
     FIELDS: ClassVar[tuple[Field, ...]] = F.STATUS_FIELDS
 
     order_no: str
@@ -187,11 +193,8 @@ Record = (
     | StatusRecord
 )
 
-PARTNERS = ("BOC", "ICBC", "CEB", "UNF")
-BANK_FILE_TYPES = ("APPLY", "RESULT", "EVENT", "POLICY", "SERVICE")
-UNF_FILE_TYPES = ("ORDER", "STATUS")
-FILE_TYPES = BANK_FILE_TYPES + UNF_FILE_TYPES
-
+# Every record type by its file type, in the spec's order (4.1 to 4.6), which is also the
+# order one pickup applies the files a partner sent (a card is accepted before its events).
 _BY_TYPE: dict[str, type] = {
     cls.FILE_TYPE: cls
     for cls in (
@@ -204,6 +207,11 @@ _BY_TYPE: dict[str, type] = {
         StatusRecord,
     )
 }
+
+
+FILE_TYPES = tuple(_BY_TYPE)
+# The files of the bank interface, the same for the three banks (each bank package says so).
+BANK_FILE_TYPES = ("APPLY", "RESULT", "EVENT", "POLICY", "SERVICE")
 
 
 def record_type(file_type: str) -> type:

@@ -304,6 +304,14 @@ def _outer_truncated(size: int) -> EnvelopeError:
     )
 
 
+def _trailing_data(**extra: object) -> EnvelopeError:
+    return _fail(
+        "envelope_malformed",
+        _("文件在 CMS 结构之后还有多余的数据，请合作方核对加密方式"),
+        **extra,
+    )
+
+
 def _inner_unparsable() -> EnvelopeError:
     return _fail(
         "envelope_tampered",
@@ -421,10 +429,7 @@ def open_stream(
         r.close(explicit_end)
         r.close(outer_end)
         if not r.at_eof():
-            raise _fail(
-                "envelope_malformed",
-                _("文件在 CMS 结构之后还有多余的数据，请合作方核对加密方式"),
-            )
+            raise _trailing_data()
     except _OuterError as exc:
         raise (_outer_truncated(size) if exc.truncated else _outer_malformed()) from None
     except _Truncated:
@@ -455,11 +460,7 @@ def _check_outer_length(r: _Reader, size: int) -> None:
     if end > size:
         raise _outer_truncated(size)
     if end < size:
-        raise _fail(
-            "envelope_malformed",
-            _("文件在 CMS 结构之后还有多余的数据，请合作方核对加密方式"),
-            trailing_bytes=size - end,
-        )
+        raise _trailing_data(trailing_bytes=size - end)
 
 
 def _content_key(
@@ -553,11 +554,7 @@ def _open_signed(
         if err is not None:
             raise err
         if left:
-            raise _fail(
-                "envelope_malformed",
-                _("文件在 CMS 结构之后还有多余的数据，请合作方核对加密方式"),
-                trailing_bytes=left,
-            )
+            raise _trailing_data(trailing_bytes=left)
         out.flush()  # read back by this process; a scratch copy need not reach the disk
         if not has_content:
             raise _fail(

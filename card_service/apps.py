@@ -6,22 +6,12 @@ class CardServiceConfig(AppConfig):
     verbose_name = "注册志愿者证"
 
     def ready(self) -> None:
-        from bank_adapters.exchange import register_inbound
-        from card_service import bank_events, services
-        from volunteers.services import on_verified
+        from bank_adapters.exchange import register_inbound, register_outbound
+        from card_service import exchange, services
+        from volunteers.services import VOLUNTEER_IDENTITY_CORRECTED, VOLUNTEER_VERIFIED
 
-        on_verified.append(
-            lambda volunteer_id: services.card_applications_release(volunteer_id=volunteer_id)
-        )
-        register_inbound(
-            "RESULT",
-            lambda *, partner, record, source_ref: bank_events.apply_result(
-                bank=partner, record=record, source_ref=source_ref
-            ),
-        )
-        register_inbound(
-            "EVENT",
-            lambda *, partner, record, source_ref: bank_events.apply_event(
-                bank=partner, record=record, source_ref=source_ref
-            ),
-        )
+        VOLUNTEER_VERIFIED.connect(services.card_applications_release)
+        VOLUNTEER_IDENTITY_CORRECTED.connect(services.card_application_identity_corrected)
+        register_outbound(exchange.APPLY_FILE)
+        register_inbound(exchange.RESULT_FILE)
+        register_inbound(exchange.EVENT_FILE)

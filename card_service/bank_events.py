@@ -1,24 +1,70 @@
-"""What the banks' RESULT and EVENT records do to cards. Called by the exchange inside the
-one transaction that applies a whole file: any error here refuses the whole file."""
+"""What the banks' RESULT and EVENT records do to cards, record by record. Called by the
+exchange inside the one transaction that applies a whole file: any error here refuses the
+whole file. ``card_service.bulk_events`` does the same to a big EVENT file set-wise; both
+read ``EVENT_KINDS``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
 
 from django.utils import timezone
 
+from bank_adapters.models import AppliedBankEvent, PartnerFile
 from bank_adapters.records import EventRecord, ResultRecord
-from card_service.lifecycle import BANK_EVENT_TARGETS, record_fact, transition
+from card_service.lifecycle import record_fact, transition
 from card_service.models import CardApplication, CardEvent, CardSpend, CardStatus
 from core.errors import IntegrationError
+from core.hooks import IN_TRANSACTION, Hook
 
-# Called (inside the transaction) with the application when a volunteer's card reports its
-# first purchase; the uniform order hangs here.
-on_first_spend: list[Callable[[CardApplication, object], object]] = []
+S = CardStatus
+DETAIL: Literal["detail"] = "detail"  # the record's detail ("" when it has none)
+TIME: Literal["time"] = "time"  # the event's time
+ONE: Literal["one"] = "one"  # a purchase event that counts one purchase
 
-# Purchases: each becomes one CardSpend row under its event id, unique per bank, and that row
-# is the mark that the event was applied (the exchange registers the other kinds).
-SPEND_EVENTS = frozenset({"FIRST_SPEND", "SPENDS"})
+
+@dataclass(frozen=True)
+class EventKind:
+    """What one kind of bank EVENT does to a card: a move (to ``moves_to``, writing
+    ``writes``: card field → ``DETAIL`` or ``TIME``), or a purchase (``spend``: how many it
+    counts, ``ONE`` or the ``DETAIL``; its ``CardSpend`` row, unique per bank and event id,
+    is the mark that it was applied). A ``first_spend`` purchase sets the card's
+    ``first_spend_at`` once, with its fact row, and fires ``FIRST_SPEND``."""
+
+    moves_to: str | None = None
+    writes: Mapping[str, Literal["detail", "time"]] = field(default_factory=dict)
+    spend: Literal["one", "detail"] | None = None
+    first_spend: bool = False
+
+    def __post_init__(self) -> None:
+        if (self.moves_to is None) == (self.spend is None):
+            raise ValueError("an EVENT kind is either a move or a purchase")
+        if (self.writes and not self.moves_to) or (self.first_spend and not self.spend):
+            raise ValueError("writes belong to a move, first_spend to a purchase")
+
+
+# Every kind of the EVENT file (bank-interface.md 4.3); a new kind is one row here (and its
+# code in the file format, bank_adapters.fields.EVENT_TYPES).
+EVENT_KINDS: dict[str, EventKind] = {
+    "PRODUCED": EventKind(moves_to=S.PRODUCED),
+    "MAILED": EventKind(moves_to=S.MAILED, writes={"tracking_no": DETAIL}),
+    "AT_BRANCH": EventKind(moves_to=S.AT_BRANCH),
+    "COLLECTED": EventKind(moves_to=S.COLLECTED),
+    "ACTIVATED": EventKind(moves_to=S.ACTIVATED, writes={"activated_at": TIME}),
+    "CANCELLED": EventKind(
+        moves_to=S.CANCELLED, writes={"cancelled_at": TIME, "cancel_reason": DETAIL}
+    ),
+    "FIRST_SPEND": EventKind(spend=ONE, first_spend=True),
+    "SPENDS": EventKind(spend=DETAIL),
+}
+
+FIRST_SPEND = Hook(
+    "card_service.first_spend",
+    when=IN_TRANSACTION,
+    doc="A card's first purchase: called with (application, time) in the file's transaction; "
+    "the uniform order hangs here.",
+)
 
 
 class UnknownRecord(IntegrationError):
@@ -31,7 +77,8 @@ class ConflictingRecord(IntegrationError):
     code = "conflicting_record"
 
 
-def _application(bank: str, **lookup: str) -> CardApplication:
+def application_for(bank: str, **lookup: str) -> CardApplication:
+    """The bank's application named by a record, locked; ``UnknownRecord`` when none."""
     app = (
         CardApplication.objects.select_for_update(of=("self",))
         .select_related("volunteer")
@@ -50,7 +97,7 @@ def _application(bank: str, **lookup: str) -> CardApplication:
 
 def apply_result(*, bank: str, record: ResultRecord, source_ref: str) -> bool:
     """Accept or reject a sent application. A repeated identical result does nothing."""
-    app = _application(bank, application_no=record.application_no)
+    app = application_for(bank, application_no=record.application_no)
     accepted = record.result == "A"
     target = CardStatus.ACCEPTED if accepted else CardStatus.REJECTED
     if app.status != CardStatus.SENT:
@@ -88,46 +135,54 @@ def apply_result(*, bank: str, record: ResultRecord, source_ref: str) -> bool:
 def apply_event(*, bank: str, record: EventRecord, source_ref: str) -> bool:
     """Move a card, or record a purchase, for one bank event (the caller has made sure the
     event id was never applied before; a purchase's CardSpend row is its applied mark)."""
-    app = _application(bank, card_ref=record.card_ref)
+    app = application_for(bank, card_ref=record.card_ref)
     at = record.event_time
-    kind = record.event_type
-    if kind in BANK_EVENT_TARGETS:
-        changes: dict[str, object] = {}
-        if kind == "MAILED":
-            changes["tracking_no"] = record.detail or ""
-        elif kind == "ACTIVATED":
-            changes["activated_at"] = at
-        elif kind == "CANCELLED":
-            changes.update(cancelled_at=at, cancel_reason=record.detail or "")
+    kind = EVENT_KINDS[record.event_type]
+    if kind.moves_to is not None:
         return transition(
             app,
-            BANK_EVENT_TARGETS[kind],
+            kind.moves_to,
             source=CardEvent.Source.BANK_FILE,
             at=at,
             source_ref=f"{source_ref}#{record.event_id}",
-            changes=changes,
+            changes={
+                name: at if value == TIME else record.detail or ""
+                for name, value in kind.writes.items()
+            },
         )
-    count = 1 if kind == "FIRST_SPEND" else int(record.detail or "0")
     CardSpend.objects.create(
         bank_id=bank,
         application=app,
         event_id=record.event_id,
-        event_type=kind,
+        event_type=record.event_type,
         day=timezone.localtime(at).date(),
-        count=count,
+        count=1 if kind.spend == ONE else int(record.detail or "0"),
         city_code=app.volunteer.city_code,
     )
-    if kind == "FIRST_SPEND" and app.first_spend_at is None:
+    if kind.first_spend and app.first_spend_at is None:
         app.first_spend_at = at
         app.save(update_fields=["first_spend_at"])
         record_fact(
             app, "first_spend", source=CardEvent.Source.BANK_FILE, at=at, source_ref=source_ref
         )
-        for hook in on_first_spend:
-            hook(app, at)
+        FIRST_SPEND.fire(app, at)
     return True
 
 
-def spend_event_applied(*, bank: str, event_id: str) -> bool:
-    """Whether a purchase with this event id was recorded (event ids are unique per bank)."""
+def event_apply_once(*, partner: str, record: EventRecord, file: PartnerFile) -> bool:
+    """One record of an EVENT file. Each event id is applied once, ever, whichever file
+    repeats it. A purchase is registered by its own CardSpend row (unique per bank and event
+    id), so the one kind that comes by the million is written once, not twice; every other
+    kind is registered as an ``AppliedBankEvent``."""
+    if event_applied(bank=partner, event_id=record.event_id):
+        return False
+    if EVENT_KINDS[record.event_type].spend is None:
+        AppliedBankEvent.objects.create(partner=partner, event_id=record.event_id, file=file)
+    return apply_event(bank=partner, record=record, source_ref=file.name)
+
+
+def event_applied(*, bank: str, event_id: str) -> bool:
+    """Whether this event id was applied (event ids are unique per bank)."""
+    if AppliedBankEvent.objects.filter(partner=bank, event_id=event_id).exists():
+        return True
     return CardSpend.objects.filter(bank_id=bank, event_id=event_id).exists()

@@ -1,5 +1,5 @@
 """What the card service gives the exchange (APPLY records, the PHOTO archive) and takes
-from it (RESULT and EVENT records)."""
+from it (RESULT and EVENT records): the file types it registers in its ``AppConfig.ready``."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from collections.abc import Iterable
 from django.db.models import ExpressionWrapper, F, TextField
 
 from bank_adapters import codecs
-from bank_adapters.exchange import Claim
-from bank_adapters.models import Batch
+from bank_adapters.exchange import Claim, FileSpec, Outbound
+from bank_adapters.models import Batch, PartnerFile
+from bank_adapters.records import ResultRecord
+from card_service import bank_events, bulk_events
 from card_service.lifecycle import transition_many
 from card_service.models import CardApplication, CardEvent, CardStatus
 from card_service.services import apply_record_from_json
@@ -74,3 +76,15 @@ def photo_archive(photos: Iterable[tuple[str, str, str]]) -> bytes:
                 )
             zf.writestr(f"{application_no}.jpg", data)
     return buf.getvalue()
+
+
+def result_apply(*, partner: str, record: ResultRecord, file: PartnerFile) -> bool:
+    """One record of a RESULT file."""
+    return bank_events.apply_result(bank=partner, record=record, source_ref=file.name)
+
+
+APPLY_FILE = Outbound("APPLY", claim_applications, attachment_type="PHOTO")
+RESULT_FILE = FileSpec("RESULT", apply_one=result_apply)
+EVENT_FILE = FileSpec(
+    "EVENT", apply_one=bank_events.event_apply_once, apply_many=bulk_events.apply_event_file
+)

@@ -14,10 +14,9 @@ from PIL import Image, UnidentifiedImageError
 
 from bank_adapters import codecs
 from bank_adapters.errors import FileFormatError
-from bank_adapters.records import ApplyRecord, Header
+from bank_adapters.records import ApplyRecord
 from core.errors import ValidationFailed, size_label
 
-BANKS = ("BOC", "ICBC", "CEB")
 PHOTO_MAX_BYTES = 500 * 1024
 PHOTO_MIN_SIZE = (240, 320)  # width, height in pixels
 PHOTO_MAX_SIZE = (2000, 2000)
@@ -101,14 +100,9 @@ def check_fits_every_bank(record: ApplyRecord, *, latin_name: bool = False) -> N
     is refused here (never cut later), naming the field (for a name in Latin letters, the
     name, not a pinyin field the volunteer never filled)."""
     today = timezone.localdate()
-    for partner in BANKS:
-        header = Header(
-            partner=partner,
-            file_type="APPLY",
-            business_date=today,
-            seq=1,
-            count=1,
-            created_at=timezone.localtime().replace(microsecond=0) if partner == "BOC" else None,
+    for partner in codecs.BANKS:
+        header = codecs.header_for(
+            partner, "APPLY", today, 1, count=1, made_at=timezone.localtime()
         )
         try:
             codecs.codec_for(partner).encode(header, [record])

@@ -25,6 +25,7 @@ from card_service.models import (
 )
 from card_service.rules import refuse
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from core.notify import notify
 from core.services import audit_log_write
 from core.workdays import earliest_reapply_date
 from volunteers import identity
@@ -350,6 +351,89 @@ def card_applications_release(*, volunteer_id: int) -> int:
             app, CardStatus.QUEUED, source=CardEvent.Source.SYSTEM, note="实名认证已通过"
         )
     return moved
+
+
+IDENTITY_HELD_NOTE = "姓名或证件已更正，等待重新实名核验"
+
+
+@transaction.atomic
+def card_application_identity_corrected(*, volunteer_id: int) -> str | None:
+    """The volunteer corrected their name or ID (``volunteer_correct_identity``, inside its
+    transaction, the new real-name result saved). The open application's APPLY record still
+    carries the old identity, and a bank must never get an identity that has not passed the
+    check: not yet sent, it is rebuilt from the corrected identity and held (back to
+    submitted) until the check passes again, or withdrawn when the corrected identity no
+    longer meets a card rule (age, ID type, the bank's formats); already at the bank, it
+    cannot change here and the person is sent to the bank. Returns what to tell them."""
+    volunteer = Volunteer.objects.select_related("user").get(pk=volunteer_id)
+    app = (
+        CardApplication.objects.select_for_update(of=("self",))
+        .select_related("bank", "branch")
+        .filter(volunteer_id=volunteer_id, status__in=OPEN_STATUSES)
+        .first()
+    )
+    if app is None:
+        return None
+    bank = app.bank
+    if app.status not in (CardStatus.SUBMITTED, CardStatus.QUEUED) or app.batch_id:
+        text = (
+            f"您的志愿者证申请（{app.application_no}）已报送{bank.name}，银行按原证件信息办理；"
+            f"如需更正卡面或银行登记的信息，请致电{bank.name}客服热线 {bank.hotline}。"
+        )
+        notify(user=volunteer.user, text=text)
+        return text
+    guardian = (
+        Guardian(
+            name=app.guardian_name,
+            id_type=app.guardian_id_type,
+            id_number=app.guardian_id_number,
+            relation=app.guardian_relation,
+        )
+        if app.guardian_name
+        else None
+    )
+    try:
+        _check_product(
+            volunteer=volunteer,
+            bank=bank,
+            product=app.product,
+            today=timezone.localdate(app.applied_at),
+            guardian=guardian,
+        )
+        record = build_apply_record(app, volunteer)
+        rules.check_fits_every_bank(record, latin_name=identity.is_latin_name(volunteer.name))
+    except ValidationFailed as exc:
+        transition(
+            app,
+            CardStatus.WITHDRAWN,
+            source=CardEvent.Source.SYSTEM,
+            note="姓名或证件更正后不符合办理条件",
+        )
+        audit_log_write(
+            action="card_application_withdraw",
+            target=app,
+            reason=exc.code,
+            data={"by": "identity_correction"},
+        )
+        text = (
+            f"您更正了姓名或证件信息，志愿者证申请（{app.application_no}）已不符合办理条件："
+            f"{exc.message}。该申请已撤回，请核对信息后重新申请。"
+        )
+        notify(user=volunteer.user, text=text)
+        return text
+    app.apply_record = _record_json(record)
+    app.save(update_fields=["apply_record"])
+    held = volunteer.verification != Volunteer.Verification.VERIFIED
+    if held:
+        transition(
+            app, CardStatus.SUBMITTED, source=CardEvent.Source.SYSTEM, note=IDENTITY_HELD_NOTE
+        )
+    audit_log_write(action="card_application_identity_corrected", target=app, data={"held": held})
+    text = f"您的志愿者证申请（{app.application_no}）已按更正后的信息更新" + (
+        "，实名认证通过后再报送银行。" if held else "，将按原计划报送银行。"
+    )
+    notify(user=volunteer.user, text=text)
+    return text
 
 
 def card_application_for_volunteer(volunteer: Volunteer) -> CardApplication | None:

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "uniforms",
     "org_console",
     "certificates",
+    "helpcentre",
 ]
 
 MIDDLEWARE = [
@@ -294,6 +295,7 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
         "token": "20/min",  # per address; axes counts the failures
         "hotline": "120/min",  # per staff user
         "qr": "60/min",  # per address
+        "directory": "120/min",  # the public organisation directory and pages, per address
     }.items()
 }
 

@@ -41,6 +41,7 @@ urlpatterns = [
     path("", include("uniforms.urls")),
     path("", include("insurance.urls")),
     path("", include("certificates.urls")),
+    path("", include("helpcentre.urls")),
 ]
 
 # API paths answer {"code", "message", "extra"}; pages answer in the site's template.

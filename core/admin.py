@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db.models import Count, Q
 
-from core.admin_mixins import AppendOnlyAdmin
+from core.admin_mixins import AppendOnlyAdmin, OperationsMayEdit
 from core.models import AuditLog, Notification, WorkCalendarDay, WorkCalendarYear
 from core.services import audit_log_write
 
@@ -21,38 +21,14 @@ class NotificationAdmin(admin.ModelAdmin):
     raw_id_fields = ["user"]
 
 
-class _OperationsMayEdit:
-    """Operations (not only superusers) keep the calendar: each year's notice is theirs."""
-
-    def _allowed(self, request) -> bool:
-        from volunteers.roles import is_operations
-
-        return bool(request.user.is_staff and is_operations(request.user))
-
-    def has_module_permission(self, request) -> bool:
-        return self._allowed(request) or super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return self._allowed(request) or super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request, *args) -> bool:
-        return self._allowed(request) or super().has_add_permission(request, *args)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return self._allowed(request) or super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return self._allowed(request) or super().has_delete_permission(request, obj)
-
-
-class WorkCalendarDayInline(_OperationsMayEdit, admin.TabularInline):
+class WorkCalendarDayInline(OperationsMayEdit, admin.TabularInline):
     model = WorkCalendarDay
     extra = 3
     fields = ["date", "kind", "name"]
 
 
 @admin.register(WorkCalendarYear)
-class WorkCalendarYearAdmin(_OperationsMayEdit, admin.ModelAdmin):
+class WorkCalendarYearAdmin(OperationsMayEdit, admin.ModelAdmin):
     """One row per State Council notice; its holidays and make-up working days inline."""
 
     list_display = ["year", "notice", "holiday_count", "workday_count", "updated_at"]

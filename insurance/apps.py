@@ -6,18 +6,10 @@ class InsuranceConfig(AppConfig):
     verbose_name = "意外保险"
 
     def ready(self) -> None:
-        from bank_adapters.exchange import Outbound, register_inbound, register_outbound
+        from bank_adapters.exchange import register_inbound, register_outbound
+        from card_service.lifecycle import CARD_MOVED
         from insurance import exchange, services
 
-        register_inbound(
-            "POLICY",
-            lambda *, partner, record, source_ref: services.policy_record_apply(
-                bank=partner, record=record, source_ref=source_ref
-            ),
-        )
-        register_outbound(Outbound(exchange.FILE_TYPE, exchange.claim_service))
-
-        from card_service.lifecycle import _after_commit_hooks, on_transition
-
-        if services.coverage_on_card_transition not in _after_commit_hooks:
-            on_transition(services.coverage_on_card_transition)
+        CARD_MOVED.connect(services.coverage_on_card_transition)
+        register_outbound(exchange.SERVICE_FILE)
+        register_inbound(exchange.POLICY_FILE)

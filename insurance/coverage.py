@@ -1,5 +1,7 @@
-"""The coverage rules, computed two ways that must agree: for everyone at once in SQL (the
-nightly rebuild of ``CoverageYear``) and for one volunteer in Python (the hotline).
+"""The coverage rules, in one set-wise SQL statement: for everyone at once (the nightly
+rebuild of ``CoverageYear``), for one volunteer when their card is activated, and read live
+for one volunteer by the hotline. The same rules written in plain Python, one volunteer at a
+time, are the tests' oracle (``insurance/tests/oracle.py``), not a second production path.
 
 The rules as implemented:
 
@@ -31,6 +33,7 @@ The rules as implemented:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -40,7 +43,7 @@ from django.utils import timezone
 
 from activities.disclosure import served_q, served_sql
 from activities.models import HoursEntry
-from card_service.models import CardApplication, CardSpend, CardStatus
+from card_service.models import CardApplication, CardStatus
 from insurance.models import CoverageYear
 
 R = CoverageYear.Reason
@@ -73,7 +76,7 @@ def local_date(value: dt.datetime) -> dt.date:
     return timezone.localtime(value).date()
 
 
-# --- one volunteer, in Python -----------------------------------------------------------------
+# --- the years of one volunteer ------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,103 +99,8 @@ class YearResult:
                 self.qualifying_date)  # fmt: skip
 
 
-def _card_end(card: dict) -> dt.date | None:
-    if card["status"] not in TERMINAL:
-        return None
-    at = card["status_changed_at"]
-    if card["status"] == CardStatus.CANCELLED and card["cancelled_at"]:
-        at = card["cancelled_at"]
-    return local_date(at)
-
-
-def volunteer_coverage(volunteer_id: int, *, today: dt.date | None = None) -> list[YearResult]:
-    """Every coverage year of one volunteer up to the one containing ``today``, by the same
-    rules as the nightly rebuild (three small queries)."""
-    today = today or timezone.localdate()
-    cards = list(
-        CardApplication.objects.filter(volunteer_id=volunteer_id).values(
-            "applied_at", "activated_at", "status", "status_changed_at", "cancelled_at"
-        )
-    )
-    activations = [local_date(c["activated_at"]) for c in cards if c["activated_at"]]
-    if not activations or min(activations) > today:
-        return []
-    anchor = min(activations)
-    held = [(local_date(c["applied_at"]), _card_end(c)) for c in cards]
-
-    first_service: dict[int, tuple[dt.date, str]] = {}
-    for day, name in (
-        HoursEntry.objects.filter(
-            served_q(),
-            volunteer_id=volunteer_id,
-            kind=HoursEntry.Kind.SERVICE,
-            minutes__gt=0,
-            service_date__gte=anchor,
-            service_date__lte=today,
-        )
-        .order_by("service_date", "id")
-        .values_list("service_date", "activity__name")
-    ):
-        first_service.setdefault(year_index_of(anchor, day), (day, name))
-    first_purchase: dict[int, dt.date] = {}
-    for day in (
-        CardSpend.objects.purchases()
-        .filter(
-            application__volunteer_id=volunteer_id, count__gt=0, day__gte=anchor, day__lte=today
-        )
-        .order_by("day")
-        .values_list("day", flat=True)
-    ):
-        first_purchase.setdefault(year_index_of(anchor, day), day)
-
-    years = []
-    for k in range(year_index_of(anchor, today) + 1):
-        start, end = year_bounds(anchor, k)
-        if k == 0:
-            years.append(YearResult(0, start, end, True, R.ACTIVATION, anchor))
-            continue
-        last_day = start - dt.timedelta(days=1)
-        holds = any(a <= last_day and (e is None or e > last_day) for a, e in held)
-        svc = first_service.get(k - 1)
-        buy = first_purchase.get(k - 1)
-        if not holds:
-            years.append(YearResult(k, start, end, False, R.NO_CARD, None))
-        elif svc and (buy is None or svc[0] <= buy):
-            years.append(YearResult(k, start, end, True, R.SERVICE, svc[0], svc[1]))
-        elif buy:
-            years.append(YearResult(k, start, end, True, R.PURCHASE, buy))
-        else:
-            years.append(YearResult(k, start, end, False, R.NO_ACTIVITY, None))
-    return years
-
-
 def year_at(years: list[YearResult], day: dt.date) -> YearResult | None:
     return next((y for y in years if y.starts_on <= day <= y.ends_on), None)
-
-
-def coverage_volunteer_refresh(volunteer_id: int, *, today: dt.date | None = None) -> int:
-    """Replace one volunteer's rows of ``CoverageYear`` by the per-volunteer rules (the same
-    ones the nightly rebuild applies set-wise), e.g. as soon as a card is activated; returns
-    the number of years. Atomic, so a reader sees the old years or the new ones."""
-    today = today or timezone.localdate()
-    now = timezone.now()
-    years = volunteer_coverage(volunteer_id, today=today)
-    with transaction.atomic():
-        CoverageYear.objects.filter(volunteer_id=volunteer_id).delete()
-        CoverageYear.objects.bulk_create(
-            CoverageYear(
-                volunteer_id=volunteer_id,
-                year_index=y.year_index,
-                starts_on=y.starts_on,
-                ends_on=y.ends_on,
-                covered=y.covered,
-                reason=y.reason,
-                qualifying_date=y.qualifying_date,
-                computed_at=now,
-            )
-            for y in years
-        )
-    return len(years)
 
 
 # --- everyone, in SQL --------------------------------------------------------------------
@@ -242,9 +150,10 @@ class _Dialect:
         )
 
 
-def coverage_sql(vendor: str) -> str:
-    """The one INSERT … SELECT that rebuilds ``insurance_coverageyear`` (after it is emptied).
-    Parameters: today, max_k, computed_at.
+def coverage_sql(vendor: str, *, one: bool = False) -> str:
+    """The one SELECT of the coverage years: (volunteer_id, year_index, starts_on, ends_on,
+    covered, reason, qualifying_date, computed_at). Parameters: today, max_k, computed_at,
+    and volunteer_id when ``one`` (the years of that volunteer only).
 
     Everything is a hash join or a GROUP BY over whole tables, never a per-row subquery:
     ``anc`` the first activation per volunteer; ``yr`` its years up to today; ``svc`` and
@@ -263,14 +172,15 @@ def coverage_sql(vendor: str) -> str:
     today_d = "CAST(%(today)s AS date)" if q.pg else "%(today)s"
     # "Held until further notice": the end of a card that is not (yet) terminal.
     forever = "DATE '9999-12-31'" if q.pg else "'9999-12-31'"
+    # One volunteer: their cards only; the other CTEs join these.
+    only = "AND volunteer_id = %(volunteer_id)s" if one else ""
+    only_c = "WHERE c.volunteer_id = %(volunteer_id)s" if one else ""
     # Only constants and the dialect's fixed fragments are formatted in; values are parameters.
     return f"""
-INSERT INTO insurance_coverageyear
-    (volunteer_id, year_index, starts_on, ends_on, covered, reason, qualifying_date, computed_at)
 WITH RECURSIVE n(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM n WHERE k < %(max_k)s),
 act AS (
     SELECT volunteer_id, MIN({q.local_date("activated_at")}) AS a
-    FROM card_service_cardapplication WHERE activated_at IS NOT NULL
+    FROM card_service_cardapplication WHERE activated_at IS NOT NULL {only}
     GROUP BY volunteer_id
 ),
 anc AS (
@@ -300,7 +210,7 @@ buy AS (
 cards AS (
     SELECT c.volunteer_id, {q.local_date("c.applied_at")} AS s,
         CASE WHEN c.status IN ({terminal}) THEN {q.local_date(ends)} ELSE {forever} END AS e
-    FROM card_service_cardapplication c
+    FROM card_service_cardapplication c {only_c}
 ),
 runs AS (
     SELECT volunteer_id,
@@ -336,6 +246,26 @@ ORDER BY yr.volunteer_id, yr.k
 """  # noqa: S608
 
 
+_INSERT = """INSERT INTO insurance_coverageyear
+    (volunteer_id, year_index, starts_on, ends_on, covered, reason, qualifying_date, computed_at)
+"""
+
+
+def _params(today: dt.date, earliest: dt.datetime, now: dt.datetime, **extra: object) -> dict:
+    return {
+        "today": connection.ops.adapt_datefield_value(today),
+        # Years to generate: enough for the earliest activation among those computed.
+        "max_k": max(0, today.year - local_date(earliest).year + 1),
+        "computed_at": connection.ops.adapt_datetimefield_value(now),
+        **extra,
+    }
+
+
+def _earliest_activation(**filters: object) -> dt.datetime | None:
+    cards = CardApplication.objects.filter(activated_at__isnull=False, **filters)
+    return cards.order_by("activated_at").values_list("activated_at", flat=True).first()
+
+
 def coverage_rebuild(*, today: dt.date | None = None) -> int:
     """Rebuild the whole ``CoverageYear`` table for ``today`` (default: the business date) in
     one transaction: empty it, then one INSERT … SELECT. Returns the number of years."""
@@ -344,8 +274,7 @@ def coverage_rebuild(*, today: dt.date | None = None) -> int:
     vendor = connection.vendor
     table = CoverageYear._meta.db_table
     with transaction.atomic(), connection.cursor() as cur:
-        first = CardApplication.objects.filter(activated_at__isnull=False).order_by("activated_at")
-        earliest = first.values_list("activated_at", flat=True).first()
+        earliest = _earliest_activation()
         if vendor == "postgresql":
             # Readers wait for the commit instead of seeing half a table; no dead rows.
             cur.execute(f"TRUNCATE {table}")
@@ -353,13 +282,66 @@ def coverage_rebuild(*, today: dt.date | None = None) -> int:
             cur.execute(f"DELETE FROM {table}")  # noqa: S608
         if earliest is None:
             return 0
-        max_k = max(0, today.year - local_date(earliest).year + 1)
-        cur.execute(
-            coverage_sql(vendor),
-            {
-                "today": connection.ops.adapt_datefield_value(today),
-                "max_k": max_k,
-                "computed_at": connection.ops.adapt_datetimefield_value(now),
-            },
-        )
+        cur.execute(_INSERT + coverage_sql(vendor), _params(today, earliest, now))
         return cur.rowcount
+
+
+def coverage_volunteer_refresh(volunteer_id: int, *, today: dt.date | None = None) -> int:
+    """Replace one volunteer's rows of ``CoverageYear`` by the same statement restricted to
+    them, e.g. as soon as a card is activated; returns the number of years. Atomic, so a
+    reader sees the old years or the new ones."""
+    today = today or timezone.localdate()
+    with transaction.atomic(), connection.cursor() as cur:
+        CoverageYear.objects.filter(volunteer_id=volunteer_id).delete()
+        earliest = _earliest_activation(volunteer_id=volunteer_id)
+        if earliest is None:
+            return 0
+        params = _params(today, earliest, timezone.now(), volunteer_id=volunteer_id)
+        cur.execute(_INSERT + coverage_sql(connection.vendor, one=True), params)
+        return cur.rowcount
+
+
+def volunteer_coverage(volunteer_id: int, *, today: dt.date | None = None) -> list[YearResult]:
+    """Every coverage year of one volunteer up to the one containing ``today``, read live by
+    the same statement (the hotline: a back-fill approved today counts at once), with the
+    name of the activity that renewed each year renewed by service."""
+    today = today or timezone.localdate()
+    earliest = _earliest_activation(volunteer_id=volunteer_id)
+    if earliest is None:
+        return []
+    params = _params(today, earliest, timezone.now(), volunteer_id=volunteer_id)
+    with connection.cursor() as cur:
+        cur.execute(coverage_sql(connection.vendor, one=True), params)
+        rows = cur.fetchall()
+    years = [
+        YearResult(k, _as_date(start), _as_date(end), bool(covered), reason, _as_date(day))
+        for _, k, start, end, covered, reason, day, _ in rows
+    ]
+    return _with_activity_names(volunteer_id, years)
+
+
+def _as_date(value: dt.date | str | None) -> dt.date | None:
+    """SQLite hands dates back as text."""
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _with_activity_names(volunteer_id: int, years: list[YearResult]) -> list[YearResult]:
+    """The service years with the activity of their qualifying day (its first entry)."""
+    days = {y.qualifying_date for y in years if y.reason == R.SERVICE}
+    if not days:
+        return years
+    names: dict[dt.date, str] = {}
+    entries = HoursEntry.objects.filter(
+        served_q(), volunteer_id=volunteer_id, kind=HoursEntry.Kind.SERVICE, minutes__gt=0,
+        service_date__in=days,
+    )  # fmt: skip
+    for day, name in entries.order_by("service_date", "id").values_list(
+        "service_date", "activity__name"
+    ):
+        names.setdefault(day, name)
+    return [
+        dataclasses.replace(y, activity_name=names.get(y.qualifying_date, ""))
+        if y.reason == R.SERVICE
+        else y
+        for y in years
+    ]

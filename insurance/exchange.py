@@ -1,5 +1,6 @@
 """The monthly SERVICE file (bank-interface.md 4.5): per bank, the cardholders who served in
-the month before, for the insurance renewal."""
+the month before, for the insurance renewal; and the banks' POLICY files. The file types
+insurance registers in its ``AppConfig.ready``."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from django.utils import timezone
 
 from activities.disclosure import counted_q
 from activities.models import HoursEntry
-from bank_adapters.models import Batch
-from bank_adapters.records import ServiceRecord
+from bank_adapters.exchange import FileSpec, Outbound
+from bank_adapters.models import Batch, PartnerFile
+from bank_adapters.records import PolicyRecord, ServiceRecord
 from card_service.models import OPEN_STATUSES, CardApplication
+from insurance.services import policy_record_apply
 
 FILE_TYPE = "SERVICE"
 
@@ -84,3 +87,13 @@ def claim_service(partner: str, batch: Batch, now: dt.datetime) -> list[ServiceR
         return []
     start, end = previous_month(today)
     return service_records(partner, start, end)
+
+
+def policy_apply(*, partner: str, record: PolicyRecord, file: PartnerFile) -> bool:
+    """One record of a POLICY file."""
+    return policy_record_apply(bank=partner, record=record, source_ref=file.name)
+
+
+# Monthly, by its own task (``insurance.services.service_files_send``), not at the cut-off.
+SERVICE_FILE = Outbound(FILE_TYPE, claim_service, at_cutoff=False)
+POLICY_FILE = FileSpec("POLICY", apply_one=policy_apply)

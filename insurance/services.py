@@ -84,8 +84,8 @@ def service_files_send(*, now: dt.datetime | None = None) -> dict[str, str]:
     """From the first business day of each month on: prepare one SERVICE file per enabled
     bank for the month before (unless that bank's SERVICE batch of this month exists), then
     deliver whatever is prepared. Safe to run every day and twice."""
+    from bank_adapters import codecs, partners
     from bank_adapters import exchange as bank_exchange
-    from bank_adapters import partners
     from bank_adapters.sftp import SftpError
     from insurance.exchange import FILE_TYPE, month_batch_exists
 
@@ -95,7 +95,7 @@ def service_files_send(*, now: dt.datetime | None = None) -> dict[str, str]:
     if today < first_working_day_of_month(today):
         return result
     for pcfg in partners.load().enabled_partners():
-        if pcfg.code not in bank_exchange.BANKS:
+        if pcfg.code not in codecs.BANKS:
             continue
         if month_batch_exists(pcfg.code, today):
             result[pcfg.code] = "already"

@@ -13,7 +13,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from card_service.rules import BANKS
+from bank_adapters.codecs import BANKS
+from card_service.models import Bank
 from core.errors import ServiceError
 from core.inputs import YEAR_MAX, YEAR_MIN
 from core.throttling import page_throttle_wait, throttled_message
@@ -106,7 +107,9 @@ def reconciliation_page(request: HttpRequest) -> HttpResponse:
         "insurance/reconciliation.html",
         {
             "bank": bank or "",
-            "banks": BANKS,
+            "banks": list(
+                Bank.objects.filter(code__in=BANKS).order_by("code").values_list("code", "name")
+            ),
             "missing": missing[:200],
             "missing_count": missing.count(),
             "unexpected": unexpected[:200],

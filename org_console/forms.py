@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 
 from activities.models import Activity
+from volunteers.models import Organisation
 from volunteers.services import GUANGDONG_CITY_CODES
 
 DAY_ROWS = 5
@@ -142,3 +143,26 @@ class BackfillForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )
     reason = forms.CharField(label="补录原因", max_length=200)
+
+
+class OrganisationProfileForm(forms.ModelForm):
+    """The public page's introduction and contacts; labels, lengths and the phone format come
+    from the model (the Django admin's form has the same), the service saves and audits."""
+
+    class Meta:
+        model = Organisation
+        fields = list(Organisation.PROFILE_FIELDS)
+        widgets = {
+            "intro": forms.Textarea(attrs={"rows": 6, "maxlength": 2000}),
+            "verification_note": forms.Textarea(attrs={"rows": 3, "maxlength": 300}),
+            "help_phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+            "verification_phone": forms.TextInput(
+                attrs={"inputmode": "tel", "autocomplete": "off"}
+            ),
+        }
+
+    def public_fields(self) -> list[Any]:
+        return [self[n] for n in ("intro", "address", "contact_name", "help_phone", "help_email")]
+
+    def verification_fields(self) -> list[Any]:
+        return [self[n] for n in ("verification_phone", "verification_note")]

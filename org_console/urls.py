@@ -10,6 +10,7 @@ urlpatterns = [
     path("disputes/", views.disputes, name="org-disputes"),
     path("disputes/<int:dispute_id>/answer/", views.dispute_answer, name="org-dispute-answer"),
     path("<int:organisation_id>/members/", views.members, name="org-members"),
+    path("<int:organisation_id>/profile/", views.profile, name="org-profile"),
     path(
         "<int:organisation_id>/members/<int:membership_id>/decide/",
         views.member_decide,

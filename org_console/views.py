@@ -30,7 +30,7 @@ from activities.models import Activity, ActivityDay, FaceCheck, HoursDispute, Ho
 from card_service import services as card_services
 from core.errors import NotFound, PermissionDenied, ServiceError
 from core.views import http_errors
-from org_console.forms import ActivityForm, BackfillForm
+from org_console.forms import ActivityForm, BackfillForm, OrganisationProfileForm
 from volunteers import selectors as volunteer_selectors
 from volunteers import services as volunteer_services
 from volunteers.models import Membership, Volunteer
@@ -130,6 +130,28 @@ def members(request: HttpRequest, organisation_id: int) -> HttpResponse:
         qs=_query_without_page(request),
     )
     return render(request, "org_console/members.html", ctx)
+
+
+@console
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    """组织资料: the introduction and contacts the public page shows."""
+    ctx = _org_context(request, organisation_id, "profile")
+    org = ctx["org"]
+    form = OrganisationProfileForm(request.POST or None, instance=org)
+    if request.method == "POST" and form.is_valid():
+        try:
+            volunteer_services.organisation_profile_update(
+                organisation_id=org.pk, actor=request.user, **form.cleaned_data
+            )
+        except ServiceError as exc:
+            field = exc.extra.get("field")
+            form.add_error(field if field in form.fields else None, exc.message)
+        else:
+            messages.success(request, "组织资料已保存，组织主页已更新")
+            return redirect("org-profile", organisation_id=org.pk)
+    ctx["form"] = form
+    return render(request, "org_console/profile.html", ctx)
 
 
 def _membership_of(organisation_id: int, membership_id: int) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from typing import Any
 
 import jwt
@@ -44,7 +45,13 @@ SESSION_ID_TOKEN = "oidc_id_token"
 ID_TOKEN_CONTEXT = b"sso-id-token"
 
 
+# How long a provider sign-in may wait for its registration. The next registration in this
+# browser links the provider's identity: on a shared computer, not someone else's an hour on.
+PENDING_MAX_AGE_SECONDS = 30 * 60
+
+
 def pending_store(session: Any, claims: dict[str, Any]) -> None:
+    claims = {**claims, "at": int(time.time())}
     session[SESSION_PENDING] = crypto.encrypt(json.dumps(claims), context=PENDING_CONTEXT)
 
 
@@ -53,10 +60,13 @@ def pending_load(session: Any) -> dict[str, Any] | None:
     if not token:
         return None
     try:
-        return json.loads(crypto.decrypt(token, context=PENDING_CONTEXT))
+        claims = json.loads(crypto.decrypt(token, context=PENDING_CONTEXT))
     except Exception:  # a stale or foreign value: start again
+        claims = None
+    if not claims or time.time() - claims.get("at", 0) > PENDING_MAX_AGE_SECONDS:
         session.pop(SESSION_PENDING, None)
         return None
+    return claims
 
 
 def id_token_store(session: Any, id_token: str) -> None:
@@ -173,6 +183,9 @@ class YihaotongBackend(OIDCAuthenticationBackend):
         if link is not None:
             oidc_link_used(link=link)
             return link.user
+        # No one is signed in yet: the id_token waits with the claims, for the logout of the
+        # account registration makes (sso.handover), not beside an anonymous session.
+        id_token = id_token_load(session) or ""
         session.pop(SESSION_ID_TOKEN, None)
         pending_store(
             session,
@@ -182,6 +195,7 @@ class YihaotongBackend(OIDCAuthenticationBackend):
                 "name": str(claims.get("name") or ""),
                 "mobile": str(claims.get("phone_number") or ""),
                 "id_number": str(claims.get(settings.OIDC_ID_NUMBER_CLAIM) or ""),
+                "id_token": id_token,
             },
         )
         raise NewIdentity()

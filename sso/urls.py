@@ -8,5 +8,6 @@ urlpatterns = [
     path("link/", views.link_start, name="sso-link"),
     path("unlink/", views.unlink, name="sso-unlink"),
     path("register/", views.register, name="sso-register"),
+    path("register/cancel/", views.register_cancel, name="sso-register-cancel"),
     path("logout/", views.logout, name="sso-logout"),
 ]

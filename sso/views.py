@@ -1,21 +1,17 @@
-"""一号通 pages: sign in, the provider's callback, link and unlink from the profile, the
-registration step of a new person, and logout of both sessions."""
+"""一号通 pages: sign in, the provider's callback, link and unlink from the profile, the hand-over
+of a new person to registration (``sso.handover``), and logout of both sessions."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 from urllib.parse import urlencode
 
-from django import forms
 from django.conf import settings
 from django.contrib import auth, messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import SuspiciousOperation
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect, render, resolve_url
-from django.urls import reverse
+from django.shortcuts import redirect, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from mozilla_django_oidc.views import (
@@ -33,12 +29,9 @@ from sso.backend import (
     id_token_load,
     pending_load,
 )
-from sso.services import oidc_link_create, oidc_link_remove
-from volunteers.models import Organisation
-from volunteers.services import GUANGDONG_CITY_CODES, volunteer_sign_up
+from sso.services import oidc_link_remove
 
 logger = logging.getLogger(__name__)
-BACKEND = "sso.backend.YihaotongBackend"
 
 
 def _require_enabled() -> None:
@@ -183,88 +176,23 @@ class LogoutView(OIDCLogoutView):
 logout = LogoutView.as_view()
 
 
-# --- Registration of a new person ----------------------------------------------------------
-class RegisterForm(forms.Form):
-    username = forms.CharField(label="用户名", max_length=150)
-    password = forms.CharField(label="密码", widget=forms.PasswordInput, strip=False)
-    name = forms.CharField(label="姓名", max_length=50)
-    id_type = forms.ChoiceField(
-        label="证件类型",
-        choices=[
-            ("01", "居民身份证"),
-            ("02", "港澳居民来往内地通行证"),
-            ("03", "台湾居民来往大陆通行证"),
-            ("04", "护照"),
-        ],
-    )
-    id_number = forms.CharField(label="证件号码", max_length=30)
-    id_expiry = forms.DateField(
-        label="证件有效期至", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    mobile = forms.CharField(label="手机号码", max_length=20)
-    city_code = forms.ChoiceField(label="注册地市", choices=sorted(GUANGDONG_CITY_CODES.items()))
-    organisation = forms.ModelChoiceField(
-        label="归属组织", queryset=Organisation.objects.order_by("path"), empty_label=None
-    )
-
-
-def _sign_up_and_link(data: dict, pending: dict) -> Any:
-    volunteer = volunteer_sign_up(
-        username=data["username"],
-        password=data["password"],
-        name=data["name"],
-        id_type=data["id_type"],
-        id_number=data["id_number"],
-        id_expiry=data["id_expiry"],
-        mobile=data["mobile"],
-        city_code=data["city_code"],
-        organisation_ids=[data["organisation"].pk],
-    )
-    if volunteer is not None:
-        oidc_link_create(user=volunteer.user, issuer=pending["issuer"], sub=pending["sub"])
-    return volunteer
-
-
+# --- A new person -------------------------------------------------------------------------
 def register(request: HttpRequest) -> HttpResponse:
-    """The registration step of a person the provider vouches for but who has no account:
-    the form comes pre-filled with the provider's claims, and ``volunteer_sign_up`` runs
-    every check of a normal registration (the real-name check included) on what is posted;
-    nothing the provider asserted is taken as verified. On success the new account is
-    linked to the identity and signed in."""
+    """Where the callback sends a person the provider vouches for but who has no account:
+    on to the volunteer registration page, which fills in what the provider asserted and
+    links the new account (``sso.handover``)."""
     _require_enabled()
-    pending = pending_load(request.session)
-    if pending is None:
+    if pending_load(request.session) is None:
         return _back_to_login(request, "请先使用一号通登录。")
     if request.user.is_authenticated:
         messages.info(request, "您已登录，可在个人中心绑定一号通。")
         return redirect(settings.LOGIN_REDIRECT_URL)
-    initial = {"name": pending["name"], "mobile": pending["mobile"]}
-    if pending["id_number"]:
-        initial["id_number"] = pending["id_number"]
-    form = RegisterForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            with transaction.atomic():
-                volunteer = _sign_up_and_link(data, pending)
-        except ServiceError as exc:
-            field = exc.extra.get("field")
-            form.add_error(field if field in form.fields else None, exc.message)
-        else:
-            request.session.pop(SESSION_PENDING, None)
-            if volunteer is None:
-                # As the ordinary sign-up: whether the ID number is registered is told only
-                # to its owner (the notifier), never here.
-                messages.info(
-                    request,
-                    "注册申请已提交。如您已有志愿者账号，请使用原账号登录后在个人中心绑定一号通。",
-                )
-                return redirect(settings.LOGIN_URL)
-            auth.login(request, volunteer.user, backend=BACKEND)
-            messages.success(request, f"注册成功，您的志愿者编号为 {volunteer.volunteer_no}。")
-            return redirect(settings.LOGIN_REDIRECT_URL)
-    return render(
-        request,
-        "sso/register.html",
-        {"form": form, "cancel": reverse("login")},
-    )
+    return redirect("register-page")
+
+
+@require_POST
+def register_cancel(request: HttpRequest) -> HttpResponse:
+    """不绑定: drop the provider's claims and register as anyone else does."""
+    request.session.pop(SESSION_PENDING, None)
+    messages.info(request, "已取消一号通绑定，请填写注册信息。")
+    return redirect("register-page")

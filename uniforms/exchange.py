@@ -1,5 +1,6 @@
 """What the uniform orders give the exchange (ORDER records) and take from it (STATUS
-records). Both run inside the exchange's one transaction per file."""
+records): the file types it registers in its ``AppConfig.ready``. Both run inside the
+exchange's one transaction per file."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from django.db.models import Max
 from django.utils import timezone
 
 from bank_adapters import codecs
+from bank_adapters.exchange import FileSpec, Outbound
 from bank_adapters.fields import ORDER_FIELDS, Bad
-from bank_adapters.models import Batch
+from bank_adapters.models import Batch, PartnerFile
 from bank_adapters.records import OrderRecord, StatusRecord
 from core.errors import IntegrationError, ServiceError
 from core.notify import notify
@@ -178,3 +180,12 @@ def apply_status(*, partner: str, record: StatusRecord, source_ref: str) -> bool
         order_id, order_no = order.pk, record.order_no
         transaction.on_commit(lambda: _ask_for_new_address(order_id, order_no))
     return True
+
+
+def status_apply(*, partner: str, record: StatusRecord, file: PartnerFile) -> bool:
+    """One record of a STATUS file."""
+    return apply_status(partner=partner, record=record, source_ref=file.name)
+
+
+ORDER_FILE = Outbound("ORDER", claim_orders)
+STATUS_FILE = FileSpec("STATUS", apply_one=status_apply)

@@ -66,7 +66,7 @@ def _ask_for_address(order_id: int, text: str) -> None:
 def uniform_order_on_first_spend(
     application: CardApplication, at: dt.datetime
 ) -> UniformOrder | None:
-    """The ``card_service.bank_events.on_first_spend`` hook: order the volunteer's uniform
+    """The ``card_service.bank_events.FIRST_SPEND`` hook: order the volunteer's uniform
     unless they already have one (one per volunteer, ever, whichever card spent first).
     Runs inside the transaction that applies the bank's EVENT file."""
     volunteer: Volunteer = application.volunteer

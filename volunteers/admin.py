@@ -1,17 +1,61 @@
+from django import forms
 from django.contrib import admin
 from django.db.models import Q
 
+from core.services import audit_log_write
 from volunteers import identity, services
 from volunteers.models import ApiToken, Membership, Organisation, OrganisationAdmin, Volunteer
 
 
 @admin.register(Organisation)
 class OrganisationAdminView(admin.ModelAdmin):
-    list_display = ["name", "code", "kind", "parent", "city_code"]
+    list_display = ["name", "code", "kind", "parent", "city_code", "help_phone"]
     list_filter = ["kind", "city_code"]
     search_fields = ["name", "code"]
     raw_id_fields = ["parent"]
     readonly_fields = ["path"]
+    fieldsets = [
+        (None, {"fields": ["name", "code", "kind", "parent", "path", "city_code"]}),
+        (
+            "组织主页（公开显示）",
+            {"fields": ["intro", "address", "contact_name", "help_phone", "help_email"]},
+        ),
+        ("实名核验联系方式（公开显示）", {"fields": ["verification_phone", "verification_note"]}),
+    ]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+
+        class TreeForm(form):
+            def clean_parent(self):
+                parent = self.cleaned_data.get("parent")
+                node = self.instance
+                if (
+                    parent is not None
+                    and node.pk
+                    and (
+                        parent.pk == node.pk
+                        or (node.path not in ("", "/") and parent.path.startswith(node.path))
+                    )
+                ):
+                    raise forms.ValidationError("上级组织不能是本组织或其下级组织")
+                return parent
+
+        return TreeForm
+
+    def save_model(self, request, obj, form, change) -> None:
+        """The model's validators checked the form (as in the org console); the node takes its
+        place in the tree (a new parent moves the subtree); the change is audited with the
+        names of the fields that changed."""
+        super().save_model(request, obj, form, change)
+        services.organisation_tree_place(organisation=obj, actor=request.user)
+        if change and form.changed_data:
+            audit_log_write(
+                action="organisation_change",
+                actor=request.user,
+                target=obj,
+                data={"fields": sorted(form.changed_data)},
+            )
 
 
 @admin.register(OrganisationAdmin)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
@@ -24,8 +23,9 @@ from volunteers.serializers import (
     MembershipApplySerializer,
     MembershipQuerySerializer,
     MembershipSerializer,
+    OrganisationDirectorySerializer,
+    OrganisationProfileSerializer,
     OrganisationQuerySerializer,
-    OrganisationSerializer,
     ProfileUpdateSerializer,
     ReasonSerializer,
     RegisterAcceptedSerializer,
@@ -149,8 +149,12 @@ class MembershipDecideApi(APIView):
 
 
 class OrganisationListApi(ListAPIView):
-    serializer_class = OrganisationSerializer
+    """The public directory of organisations (找组织): by name, city, kind or parent, in tree
+    order, each with its members count (the organisation itself)."""
+
+    serializer_class = OrganisationDirectorySerializer
     permission_classes = [AllowAny]
+    throttle_scope = "directory"
 
     @extend_schema(parameters=[OrganisationQuerySerializer])
     def get(self, request, *args, **kwargs):
@@ -158,17 +162,29 @@ class OrganisationListApi(ListAPIView):
 
     def get_queryset(self):
         p = parse_query(OrganisationQuerySerializer, self.request)
-        return selectors.organisation_list(parent_id=p.get("parent"), keyword=p.get("q", ""))
+        return selectors.organisation_list(
+            parent_id=p.get("parent"),
+            keyword=p.get("q", ""),
+            city_code=p.get("city"),
+            kind=p.get("kind"),
+        )
+
+    def paginate_queryset(self, queryset):
+        return selectors.with_member_counts(super().paginate_queryset(queryset))
 
 
 class OrganisationDetailApi(APIView):
-    permission_classes = [AllowAny]
+    """An organisation's public page: contacts, members count and counted service hours (the
+    organisation itself). Its activities: ``/api/activities/?organisation={id}&when=current``
+    (or ``past``); its sub-organisations: ``/api/organisations/?parent={id}``."""
 
-    @extend_schema(responses=OrganisationSerializer)
+    permission_classes = [AllowAny]
+    throttle_scope = "directory"
+
+    @extend_schema(responses=OrganisationProfileSerializer)
     def get(self, request, organisation_id: int):
-        return Response(
-            OrganisationSerializer(get_object_or_404(Organisation, pk=organisation_id)).data
-        )
+        org = selectors.organisation_profile(organisation_id=organisation_id)
+        return Response(OrganisationProfileSerializer(org).data)
 
 
 class OrganisationVolunteersApi(ListAPIView):

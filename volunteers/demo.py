@@ -58,6 +58,19 @@ def seed() -> str:
     _user("ops", groups=(OPERATIONS_GROUP,))
     org_admin = _user("orgadmin")
     services.organisation_admin_add(organisation=tianhe, user=org_admin)
+    # The public page's introduction and contacts (组织主页), as its admin would fill them in.
+    services.organisation_profile_update(
+        organisation_id=lib.pk,
+        actor=org_admin,
+        intro="天河区图书馆志愿服务队在图书馆开展导读、借还书引导、少儿阅读推广和无障碍阅读服务。"
+        "周末和寒暑假长期招募志愿者。",
+        address="广州市天河区天河东路1号天河区图书馆一楼",
+        contact_name="图书馆志愿服务岗",
+        help_phone="020-38880000",
+        help_email="lib-volunteers@example.invalid",
+        verification_phone="020-38880000 转 2",
+        verification_note="周二至周日 9:30–17:00，携带证件原件到一楼志愿者服务台办理人工核验或重新校验",
+    )
 
     people = [
         # username, name, id_type, number, birth, gender, nationality, orgs

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import re
+from typing import Any
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -15,6 +18,29 @@ from core.masking import mask_address, mask_id_number, mask_mobile, mask_name
 from volunteers.identity import IdType
 
 MAX_MEMBERSHIPS = 5
+
+# An organisation's published line: a landline with its area code, a mobile, a hotline such as
+# 12355, an extension (转). Public by the organisation's choice, so stored in clear.
+org_phone_validator = RegexValidator(
+    r"^(?=(?:\D*\d){3})[0-9+\-() 转]{3,20}$",
+    "电话号码只能包含数字、空格、“-”、“+”、括号和“转”，如 020-12345678、12355 或 13800138000",
+    code="org_phone",
+)
+
+
+def tel_uri(phone: str) -> str:
+    """A ``tel:`` link for a published number: ``020-8765 4321 转 8`` → ``tel:02087654321;ext=8``."""
+    main, _, ext = phone.partition("转")
+    number = re.sub(r"[^\d+]", "", main)
+    ext = re.sub(r"\D", "", ext)
+    return f"tel:{number}" + (f";ext={ext}" if ext else "") if number else ""
+
+
+def _optional_text(label: str, max_length: int, **options: Any) -> models.CharField:
+    """A text field that may stay empty, with an empty default in the database too."""
+    return models.CharField(
+        label, max_length=max_length, blank=True, default="", db_default="", **options
+    )
 
 
 class Organisation(models.Model):
@@ -47,10 +73,50 @@ class Organisation(models.Model):
     city_code = models.CharField(_("所在地市代码"), max_length=6, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("创建时间"))
 
+    # The public page (组织主页). Every contact here is the organisation's published line,
+    # chosen by its admins for the public: not a volunteer's personal data. db_default so that
+    # bulk loads naming the older columns (bench/generate.py) still insert.
+    intro = models.TextField(_("组织简介"), max_length=2000, blank=True, default="", db_default="")
+    address = _optional_text(_("办公地址"), 200)
+    contact_name = _optional_text(_("联系人"), 40)
+    help_phone = _optional_text(
+        _("咨询电话"),
+        20,
+        validators=[org_phone_validator],
+        help_text=_("志愿者和公众咨询、求助时拨打的电话"),
+    )
+    help_email = models.EmailField(
+        _("咨询邮箱"), max_length=100, blank=True, default="", db_default=""
+    )
+    verification_phone = _optional_text(
+        _("实名核验联系电话"),
+        20,
+        validators=[org_phone_validator],
+        help_text=_("港澳台居民、外籍人士人工核验证件，或实名校验未通过需重新校验时拨打的电话"),
+    )
+    verification_note = _optional_text(
+        _("实名核验说明"), 300, help_text=_("人工核验或重新校验的办理时间、地点和需携带的材料")
+    )
+
+    PROFILE_FIELDS = (
+        "intro", "address", "contact_name", "help_phone", "help_email",
+        "verification_phone", "verification_note",
+    )  # fmt: skip
+
     class Meta:
         verbose_name = _("组织")
         verbose_name_plural = _("组织")
         ordering = ["path"]
+        # The public directory (/organisations/) lists in tree order (path) and filters by
+        # city, kind or both: each filter is one range of one of these indexes, already in path
+        # order, so a page is read without a sort and its count without the table's other
+        # rows (bench/org_directory.py). The name search (icontains, i.e. UPPER(name) LIKE)
+        # has a trigram GIN index on UPPER(name), PostgreSQL only (migration 0005).
+        indexes = [
+            models.Index(fields=["city_code", "path"], name="org_dir_city_idx"),
+            models.Index(fields=["city_code", "kind", "path"], name="org_dir_city_kind_idx"),
+            models.Index(fields=["kind", "path"], name="org_dir_kind_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -58,6 +124,20 @@ class Organisation(models.Model):
     @property
     def depth(self) -> int:
         return self.path.count("/") - 2
+
+    @property
+    def help_phone_uri(self) -> str:
+        return tel_uri(self.help_phone)
+
+    @property
+    def verification_phone_uri(self) -> str:
+        return tel_uri(self.verification_phone)
+
+    @property
+    def city_name(self) -> str:
+        from volunteers.services import GUANGDONG_CITY_CODES
+
+        return GUANGDONG_CITY_CODES.get(self.city_code, "")
 
 
 class OrganisationAdmin(models.Model):
@@ -133,6 +213,8 @@ class Volunteer(models.Model):
     verification_note = models.CharField(_("核验说明"), max_length=200, blank=True)
     verified_at = models.DateTimeField(_("认证时间"), null=True, blank=True)
     registered_at = models.DateTimeField(_("注册时间"), auto_now_add=True, db_index=True)
+    # The manual: 用户名仅允许修改一次. Set when the volunteer changes it; never again after.
+    username_changed_at = models.DateTimeField(_("用户名修改时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("志愿者")

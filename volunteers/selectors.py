@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from core.errors import NotFound, PermissionDenied, ValidationFailed
 from core.masking import mask_id_number, mask_mobile, mask_name
@@ -38,13 +39,95 @@ def organisations_administered(user: Any) -> QuerySet[Organisation]:
     return Organisation.objects.filter(admin_subtree_q(user))
 
 
-def organisation_list(*, parent_id: int | None = None, keyword: str = "") -> QuerySet[Organisation]:
+def organisation_list(
+    *,
+    parent_id: int | None = None,
+    keyword: str = "",
+    city_code: str | None = None,
+    kind: str | None = None,
+) -> QuerySet[Organisation]:
+    """The public directory and the pickers: organisations in tree order (``path``), each
+    filter served by an index (see ``Organisation.Meta.indexes``)."""
     qs = Organisation.objects.select_related("parent")
     if parent_id is not None:
         qs = qs.filter(parent_id=parent_id)
+    if city_code:
+        qs = qs.filter(city_code=city_code)
+    if kind:
+        qs = qs.filter(kind=kind)
     if keyword:
         qs = qs.filter(name__icontains=keyword)
-    return qs
+    return qs.order_by("path")
+
+
+def organisation_member_counts(organisation_ids: list[int]) -> dict[int, int]:
+    """Members (approved memberships) of each organisation itself, sub-organisations not
+    included: one GROUP BY over the (organisation, status) index for a whole page, every asked
+    id in the result."""
+    counts = dict.fromkeys(organisation_ids, 0)
+    rows = (
+        Membership.objects.filter(
+            organisation_id__in=organisation_ids, status=Membership.Status.APPROVED
+        )
+        .values("organisation_id")
+        .annotate(n=Count("id"))
+        .values_list("organisation_id", "n")
+    )
+    counts.update(rows)
+    return counts
+
+
+def with_member_counts(organisations: Iterable[Organisation]) -> list[Organisation]:
+    """The organisations of one page, each with ``members_count`` (one query for the page)."""
+    orgs = list(organisations)
+    counts = organisation_member_counts([o.pk for o in orgs])
+    for org in orgs:
+        org.members_count = counts[org.pk]
+    return orgs
+
+
+# An organisation's hours total is a SUM over all its hours entries: for a busy organisation
+# (a university's association: 10^5–10^6 entries) that is the page's one costly read, so it
+# is kept for a while. Hours count days after they are served (时长公示), so a total some
+# minutes old is as true as a fresh one.
+ORG_HOURS_CACHE_SECONDS = 600
+
+
+def organisation_profile(*, organisation_id: int, on: dt.date | None = None) -> Organisation:
+    """One organisation as its public page shows it (every organisation is public), with
+    ``members_count`` and ``service_hours`` of the organisation itself (sub-organisations not
+    included: see ``activities.selectors.organisation_service_hours``; cached
+    ``ORG_HOURS_CACHE_SECONDS``) and ``children_count``. Four indexed queries at most."""
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from activities.selectors import organisation_service_hours
+
+    org = Organisation.objects.select_related("parent").filter(pk=organisation_id).first()
+    if org is None:
+        raise NotFound("未找到该组织", code="organisation_not_found")
+    with_member_counts([org])
+    day = on or timezone.localdate()
+    org.service_hours = cache.get_or_set(
+        f"org-service-hours:{org.pk}:{day.isoformat()}",
+        lambda: organisation_service_hours(org.pk, on=day),
+        ORG_HOURS_CACHE_SECONDS,
+    )
+    org.children_count = Organisation.objects.filter(parent_id=org.pk).count()
+    return org
+
+
+def organisation_children(*, parent_id: int | None) -> QuerySet[Organisation]:
+    """One level of the organisation tree (the roots when ``parent_id`` is None), each with
+    ``has_children``; ordered by city then age, as the tree is browsed."""
+    qs = (
+        Organisation.objects.filter(parent_id=parent_id)
+        if parent_id
+        else (Organisation.objects.filter(parent__isnull=True))
+    )
+    return qs.annotate(
+        has_children=Exists(Organisation.objects.filter(parent_id=OuterRef("pk")))
+    ).order_by("city_code", "id")
 
 
 def organisation_volunteers(*, user: Any, organisation_id: int) -> QuerySet[Volunteer]:

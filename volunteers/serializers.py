@@ -5,6 +5,7 @@ from rest_framework import serializers
 from core import inputs
 from volunteers.identity import IdType
 from volunteers.models import Membership, Organisation, Volunteer
+from volunteers.services import GUANGDONG_CITY_CODES
 
 
 class OrganisationSerializer(serializers.ModelSerializer):
@@ -13,6 +14,49 @@ class OrganisationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Organisation
         fields = ["id", "name", "code", "kind", "parent_id", "city_code"]
+
+
+class OrganisationDirectorySerializer(OrganisationSerializer):
+    """A line of the public directory."""
+
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    parent_name = serializers.CharField(
+        source="parent.name", read_only=True, default=None, allow_null=True
+    )
+    city_name = serializers.CharField(read_only=True, help_text="所在地市")
+    members_count = serializers.IntegerField(
+        read_only=True, help_text="本组织已加入的志愿者人数（不含下级组织）"
+    )
+
+    class Meta(OrganisationSerializer.Meta):
+        fields = [
+            *OrganisationSerializer.Meta.fields,
+            "kind_display", "parent_name", "city_name", "members_count",
+        ]  # fmt: skip
+
+
+class OrganisationProfileSerializer(OrganisationDirectorySerializer):
+    """An organisation's public page: its contacts are the organisation's published lines."""
+
+    service_hours = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=1,
+        read_only=True,
+        help_text=(
+            "本组织发布的志愿服务活动中已计入的服务时长（小时），不含下级组织；"
+            "公示期内和异议处理中的时长不计入"
+        ),
+    )
+    children_count = serializers.IntegerField(
+        read_only=True, help_text="直属下级组织数；列表见 /api/organisations/?parent={id}"
+    )
+
+    class Meta(OrganisationDirectorySerializer.Meta):
+        fields = [
+            *OrganisationDirectorySerializer.Meta.fields,
+            "created_at", "intro", "address", "contact_name", "help_phone", "help_email",
+            "verification_phone", "verification_note", "service_hours", "children_count",
+        ]  # fmt: skip
 
 
 class MembershipSerializer(serializers.ModelSerializer):
@@ -127,6 +171,20 @@ class ReasonSerializer(serializers.Serializer):
 class OrganisationQuerySerializer(serializers.Serializer):
     parent = inputs.IdField(required=False, help_text="上级组织")
     q = serializers.CharField(max_length=50, required=False, help_text="名称关键词")
+    city = serializers.ChoiceField(
+        choices=sorted(GUANGDONG_CITY_CODES.items()),
+        required=False,
+        help_text="所在地市代码（广东省 21 个地市之一，如 440100 广州市）",
+        error_messages={"invalid_choice": "地市代码应为广东省 21 个地市之一，如 440100"},
+    )
+    kind = serializers.ChoiceField(
+        choices=Organisation.Kind.choices,
+        required=False,
+        help_text="组织类型",
+        error_messages={
+            "invalid_choice": "组织类型应为 federation、city、district、organisation 或 group"
+        },
+    )
 
 
 class MembershipQuerySerializer(serializers.Serializer):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import secrets
-from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from core import crypto
 from core.errors import Conflict, NotFound, PermissionDenied, ServiceError, ValidationFailed
+from core.hooks import IN_TRANSACTION, Hook
 from core.masking import mask_id_number
 from core.notify import notify
 from core.services import audit_log_write
@@ -41,9 +42,20 @@ GUANGDONG_CITY_CODES = {
 }  # fmt: skip
 
 
-# Called inside the verifying transaction with the volunteer's id (the card service queues
-# applications that waited for the check). Registered by other apps' AppConfig.ready().
-on_verified: list[Callable[[int], object]] = []
+VOLUNTEER_VERIFIED = Hook(
+    "volunteers.verified",
+    when=IN_TRANSACTION,
+    doc="A volunteer's identity was verified: called with volunteer_id= in the verifying "
+    "transaction (the card service queues the applications that waited for the check).",
+)
+VOLUNTEER_IDENTITY_CORRECTED = Hook(
+    "volunteers.identity_corrected",
+    when=IN_TRANSACTION,
+    doc="A correction changed what a card application carries (name, ID and its dates): "
+    "called with volunteer_id= in the correcting transaction, after the new real-name result "
+    "is saved and before VOLUNTEER_VERIFIED; the card service rebuilds, holds or withdraws the "
+    "application not yet sent to the bank. Each receiver returns what to tell the person, or None.",
+)
 
 
 def id_number_index(id_type: str, id_number: str) -> str:
@@ -80,6 +92,83 @@ def organisation_create(
     org.path = f"{parent.path if parent else '/'}{org.pk}/"
     org.save(update_fields=["path"])
     audit_log_write(action="organisation_create", actor=actor, target=org)
+    return org
+
+
+def organisation_tree_place(*, organisation: Organisation, actor: Any = None) -> None:
+    """Put an organisation saved outside ``organisation_create`` (the Django admin) at its
+    place in the tree: its ``path`` follows its parent's, and when the parent changed the
+    whole subtree moves with it, in one statement. Moving a node under itself is refused."""
+    from django.db.models import F, Value
+    from django.db.models.functions import Concat, Length, Substr
+
+    parent = organisation.parent
+    if parent is not None and (
+        parent.pk == organisation.pk
+        or (organisation.path not in ("", "/") and parent.path.startswith(organisation.path))
+    ):
+        raise ValidationFailed(
+            "上级组织不能是本组织或其下级组织", code="org_parent_cycle", extra={"field": "parent"}
+        )
+    new_path = f"{parent.path if parent else '/'}{organisation.pk}/"
+    old_path = organisation.path
+    if new_path == old_path:
+        return
+    with transaction.atomic():
+        if old_path not in ("", "/"):
+            Organisation.objects.filter(path__startswith=old_path).exclude(
+                pk=organisation.pk
+            ).update(path=Concat(Value(new_path), Substr(F("path"), Length(Value(old_path)) + 1)))
+        Organisation.objects.filter(pk=organisation.pk).update(path=new_path)
+        organisation.path = new_path
+        audit_log_write(
+            action="organisation_move",
+            actor=actor,
+            target=organisation,
+            data={"from": old_path, "to": new_path},
+        )
+
+
+ORG_INTRO_MAX = 2000
+
+
+@transaction.atomic
+def organisation_profile_update(*, organisation_id: int, actor: Any, **fields: str) -> Organisation:
+    """Change the public page's introduction and contacts (``Organisation.PROFILE_FIELDS``):
+    by an admin of the organisation or of an ancestor, or by staff. Audited with the names
+    of the fields that changed; nothing changed, nothing written."""
+    unknown = set(fields) - set(Organisation.PROFILE_FIELDS)
+    if unknown:
+        raise ValidationFailed(f"不能在此修改：{'、'.join(sorted(unknown))}", code="org_field")
+    org = Organisation.objects.select_for_update().filter(pk=organisation_id).first()
+    if org is None:
+        raise NotFound("未找到该组织")
+    if not (getattr(actor, "is_staff", False) or user_administers(actor, org)):
+        raise PermissionDenied("只有该组织（或上级组织）的管理员可以修改组织资料")
+    clean = {name: str(value or "").strip() for name, value in fields.items()}
+    if len(clean.get("intro", "")) > ORG_INTRO_MAX:
+        raise ValidationFailed(
+            f"组织简介最多 {ORG_INTRO_MAX} 字", code="org_intro_long", extra={"field": "intro"}
+        )
+    changed = [name for name, value in clean.items() if getattr(org, name) != value]
+    for name in changed:
+        setattr(org, name, clean[name])
+    try:
+        org.clean_fields(
+            exclude=[f.name for f in Organisation._meta.fields if f.name not in changed]
+        )
+    except DjangoValidationError as exc:
+        field, errors = next(iter(exc.error_dict.items()))
+        label = Organisation._meta.get_field(field).verbose_name
+        raise ValidationFailed(
+            f"{label}：{errors[0].messages[0]}", code="org_profile", extra={"field": field}
+        ) from None
+    if not changed:
+        return org
+    org.save(update_fields=changed)
+    audit_log_write(
+        action="organisation_profile_update", actor=actor, target=org, data={"fields": changed}
+    )
     return org
 
 
@@ -228,19 +317,8 @@ def volunteer_register(
         ident["name"], surname_pinyin=surname_pinyin, given_pinyin=given_pinyin
     )
     User = get_user_model()
-    try:
-        User._meta.get_field(User.USERNAME_FIELD).run_validators(username)
-    except DjangoValidationError as exc:
-        raise ValidationFailed(
-            "用户名只能包含字母、数字和 @/./+/-/_，最多150个字符",
-            code="username_invalid",
-            extra={"field": "username"},
-        ) from exc
+    _check_username(username, own_id=(id_type, ident["id_number"]), own_mobile=clean_mobile)
     password_check(password=password, user=User(username=username))
-    # Usernames are public handles and may be said to be taken; whether an ID number is
-    # registered is only ever told to its owner (see volunteer_sign_up).
-    if User.objects.filter(username=username).exists():
-        raise Conflict("用户名已被使用", code="username_taken", extra={"field": "username"})
     index = id_number_index(id_type, ident["id_number"])
     if Volunteer.objects.filter(id_number_index=index).exists():
         raise IdNumberTaken(extra={"field": "id_number"})
@@ -286,6 +364,88 @@ def volunteer_register(
         target=volunteer,
         data={"id_type": id_type, "id_number": mask_id_number(ident["id_number"])},
     )
+    return volunteer
+
+
+def _check_username(username: str, *, own_id: tuple[str, str], own_mobile: str) -> None:
+    """A username a person may take: the user model's characters, not taken, and — because
+    login looks a username up before ID numbers and mobiles (``resolve_login``) — one that
+    reads as a mobile or an ID number (the four structured types) only when it is the
+    person's own, so no one can take over another person's login by ID number or mobile."""
+    User = get_user_model()
+    try:
+        User._meta.get_field(User.USERNAME_FIELD).run_validators(username)
+    except DjangoValidationError as exc:
+        raise ValidationFailed(
+            "用户名只能包含字母、数字和 @/./+/-/_，最多150个字符",
+            code="username_invalid",
+            extra={"field": "username"},
+        ) from exc
+    readings: set[tuple[str, str]] = set()
+    for id_type in ("01", "02", "03", "04"):
+        try:
+            readings.add((id_type, identity.validate_id_number(id_type, username)))
+        except ValidationFailed:
+            pass
+    try:
+        mobile = identity.validate_mobile(username)
+    except ValidationFailed:
+        mobile = None
+    if (readings and own_id not in readings) or (mobile is not None and mobile != own_mobile):
+        raise ValidationFailed(
+            "用户名不能是他人的证件号码或手机号码：请使用本人的证件号码、手机号码，或字母和数字的组合",
+            code="username_reserved",
+            extra={"field": "username"},
+        )
+    # Usernames are public handles and may be said to be taken; whether an ID number is
+    # registered is only ever told to its owner (see volunteer_sign_up).
+    if User.objects.filter(username=username).exists():
+        raise Conflict("用户名已被使用", code="username_taken", extra={"field": "username"})
+
+
+USERNAME_CHANGED_SMS = (
+    "您的志愿者账号用户名已修改，请使用新用户名登录。如非本人操作，请立即联系客服热线 12355。"
+)
+
+
+@transaction.atomic
+def volunteer_change_username(*, volunteer: Volunteer, actor: Any, username: str) -> Volunteer:
+    """Change one's username, which is also the login: once only, as the manual says
+    (修改用户名将同时修改登录账户，用户名仅允许修改一次)."""
+    volunteer = Volunteer.objects.select_for_update().select_related("user").get(pk=volunteer.pk)
+    if volunteer.username_changed_at is not None:
+        when = timezone.localtime(volunteer.username_changed_at)
+        raise Conflict(
+            f"用户名仅允许修改一次，您已于 {when:%Y-%m-%d} 修改过，不能再次修改",
+            code="username_changed_once",
+            extra={"field": "username"},
+        )
+    new = (username or "").strip()
+    if not new:
+        raise ValidationFailed(
+            "请填写新的用户名", code="username_required", extra={"field": "username"}
+        )
+    user = volunteer.user
+    if new == user.get_username():
+        raise ValidationFailed(
+            "新用户名与当前用户名相同", code="username_unchanged", extra={"field": "username"}
+        )
+    _check_username(
+        new, own_id=(volunteer.id_type, volunteer.id_number), own_mobile=volunteer.mobile
+    )
+    setattr(user, user.USERNAME_FIELD, new)
+    try:
+        with transaction.atomic():
+            user.save(update_fields=[user.USERNAME_FIELD])
+    except IntegrityError as exc:  # taken by a concurrent registration or change
+        raise Conflict(
+            "用户名已被使用", code="username_taken", extra={"field": "username"}
+        ) from exc
+    volunteer.username_changed_at = timezone.now()
+    volunteer.save(update_fields=["username_changed_at"])
+    # Neither name is kept: a username may be the person's own ID number or mobile.
+    audit_log_write(action="volunteer_change_username", actor=actor, target=volunteer)
+    notify(user=user, text=USERNAME_CHANGED_SMS, channels=("site", "sms"))
     return volunteer
 
 
@@ -408,8 +568,7 @@ def volunteer_verify(
     volunteer.verified_at = timezone.now() if approve else None
     volunteer.save(update_fields=["verification", "verification_note", "verified_at"])
     if approve:
-        for hook in on_verified:
-            hook(volunteer.pk)
+        VOLUNTEER_VERIFIED.fire(volunteer_id=volunteer.pk)
     audit_log_write(
         action="volunteer_verify",
         actor=actor,
@@ -556,6 +715,18 @@ def api_token_issue(*, user: Any) -> tuple[ApiToken, str]:
 # --- identity correction ---------------------------------------------------------------------
 
 
+@dataclasses.dataclass(frozen=True)
+class IdentityCorrected:
+    volunteer: Volunteer
+    notes: list[str]  # what the correction did elsewhere (a card application held), in words
+
+
+# What an APPLY record carries of the identity: a change to any of them reaches the bank.
+IDENTITY_RECORD_FIELDS = (
+    "name", "id_type", "id_number", "id_expiry", "gender", "birth_date", "nationality",
+)  # fmt: skip
+
+
 @transaction.atomic
 def volunteer_correct_identity(
     *,
@@ -568,9 +739,10 @@ def volunteer_correct_identity(
     gender: str | None = None,
     birth_date: dt.date | None = None,
     nationality: str | None = None,
-) -> Volunteer:
+) -> IdentityCorrected:
     """Correct one's own name or ID. The same rules as registration apply and the real-name
-    check runs again: until it passes again the volunteer is not verified."""
+    check runs again: until it passes again the volunteer is not verified, and a card
+    application not yet sent waits for it (``VOLUNTEER_IDENTITY_CORRECTED``)."""
     Volunteer.objects.select_for_update().filter(pk=volunteer.pk).first()
     ident = _validated_identity(
         name=name,
@@ -602,6 +774,7 @@ def volunteer_correct_identity(
         or index != volunteer.id_number_index
     )
     was_verified = volunteer.verification == Volunteer.Verification.VERIFIED
+    before = {f: getattr(volunteer, f) for f in IDENTITY_RECORD_FIELDS}
     volunteer.name = ident["name"]
     volunteer.id_type = id_type
     volunteer.id_number = ident["id_number"]
@@ -621,9 +794,11 @@ def volunteer_correct_identity(
         volunteer.verified_at = timezone.now() if result.status == "verified" else None
         fields += ["verification", "verification_note", "verified_at"]
     volunteer.save(update_fields=fields)
+    notes: list[str] = []
+    if any(getattr(volunteer, f) != before[f] for f in IDENTITY_RECORD_FIELDS):
+        notes = [n for n in VOLUNTEER_IDENTITY_CORRECTED.collect(volunteer_id=volunteer.pk) if n]
     if changed and volunteer.verification == Volunteer.Verification.VERIFIED and not was_verified:
-        for hook in on_verified:
-            hook(volunteer.pk)
+        VOLUNTEER_VERIFIED.fire(volunteer_id=volunteer.pk)
     audit_log_write(
         action="volunteer_correct_identity",
         actor=actor,
@@ -635,7 +810,7 @@ def volunteer_correct_identity(
             "verification": volunteer.verification,
         },
     )
-    return volunteer
+    return IdentityCorrected(volunteer=volunteer, notes=notes)
 
 
 # --- password reset by SMS code ------------------------------------------------------------

@@ -4,15 +4,16 @@ profile, 我的活动, organisations and the inbox. Each action calls one servic
 from __future__ import annotations
 
 from functools import wraps
-from typing import Any
+from typing import Any, Protocol
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import selectors as core_selectors
 from core import services as core_services
@@ -25,6 +26,7 @@ from volunteers.models import MAX_MEMBERSHIPS, Membership, Organisation
 from volunteers.serializers import ProfileUpdateSerializer, RegisterInputSerializer
 
 ORG_RESULTS = 20
+ORG_TREE_PAGE = 50
 INBOX_PAGE = 20
 
 
@@ -91,6 +93,40 @@ def _int_list(values: list[str]) -> list[int]:
     return list(dict.fromkeys(int(v) for v in values if v.isdigit()))[:50]
 
 
+@require_GET
+def organisation_tree(request: HttpRequest) -> JsonResponse:
+    """One level of the organisation tree for the picker (org_tree.js): the children of
+    ``parent`` (the roots without it), ORG_TREE_PAGE at a time. Names are public."""
+    parent, page = request.GET.get("parent", ""), request.GET.get("page", "1")
+    if not (parent == "" or (parent.isascii() and parent.isdigit())) or not (
+        page.isascii() and page.isdigit() and 0 < int(page) <= 10_000
+    ):
+        return JsonResponse({"code": "bad_query", "message": "组织编号或页码格式不对"}, status=400)
+    parent_id = int(parent) if parent else None
+    if parent_id is not None and not Organisation.objects.filter(pk=parent_id).exists():
+        return JsonResponse({"code": "not_found", "message": "未找到该组织"}, status=404)
+    children = Paginator(selectors.organisation_children(parent_id=parent_id), ORG_TREE_PAGE)
+    if int(page) > children.num_pages:
+        return JsonResponse({"code": "bad_query", "message": "没有这一页"}, status=400)
+    found = children.page(int(page))
+    return JsonResponse(
+        {
+            "parent": parent_id,
+            "count": children.count,
+            "next_page": found.next_page_number() if found.has_next() else None,
+            "results": [
+                {
+                    "id": o.pk,
+                    "name": o.name,
+                    "kind": o.get_kind_display(),
+                    "has_children": o.has_children,
+                }
+                for o in found
+            ],
+        }
+    )
+
+
 # --- registration --------------------------------------------------------------------------
 
 REGISTER_FIELDS = [
@@ -99,14 +135,54 @@ REGISTER_FIELDS = [
 ]  # fmt: skip
 
 
+class RegisterHandover(Protocol):
+    """Another sign-in that hands a new person to this page (一号通, registered by the sso
+    app): what it asserts pre-fills the form and is never trusted (every check of a normal
+    registration runs on what is posted); once the account exists it is linked, in the
+    registration's transaction, and the person goes where the handover says."""
+
+    def asserted(self, request: HttpRequest) -> dict[str, str] | None:
+        """The fields the sign-in asserts (name, mobile, id_number), or None when this
+        browser is not in the middle of one."""
+
+    def note(self) -> str:
+        """What the page says while the handover is pending."""
+
+    def cancel_url(self) -> str:
+        """Where a POST drops the handover, to register without it."""
+
+    def link(self, request: HttpRequest, volunteer: Any) -> None:
+        """Link the new account (None: the ID number had one; nothing is made)."""
+
+    def done(self, request: HttpRequest, volunteer: Any) -> HttpResponse:
+        """The answer after the commit."""
+
+
+# Filled by AppConfig.ready() of the apps that hand people over (sso).
+register_handovers: list[RegisterHandover] = []
+
+
+def _handover(request: HttpRequest) -> tuple[RegisterHandover | None, dict[str, str]]:
+    for handover in register_handovers:
+        asserted = handover.asserted(request)
+        if asserted is not None:
+            return handover, asserted
+    return None, {}
+
+
 @require_http_methods(["GET", "POST"])
 def register(request: HttpRequest) -> HttpResponse:
     """自助注册. A new account and an ID number that already has one end on the same page
-    (see ``volunteer_sign_up``); every other error is shown at its field, all at once."""
+    (see ``volunteer_sign_up``); every other error is shown at its field, all at once. A
+    person sent by 一号通 finds what it asserted filled in, and the new account linked."""
     if request.user.is_authenticated:
         return redirect("/me/")
+    handover, asserted = _handover(request)
     chosen_ids = _int_list(request.POST.getlist("organisation_ids"))
-    values = {f: request.POST.get(f, "") for f in REGISTER_FIELDS}
+    if request.method == "POST":
+        values = {f: request.POST.get(f, "") for f in REGISTER_FIELDS}
+    else:
+        values = {f: asserted.get(f, "") for f in REGISTER_FIELDS}
     errors: dict[str, str] = {}
     status = 200  # a form shown again with its errors is a page, not a failed load
     if request.method == "POST" and request.POST.get("action") == "register":
@@ -125,10 +201,15 @@ def register(request: HttpRequest) -> HttpResponse:
                 errors["password2"] = "两次输入的密码不一致"
             if not errors:
                 try:
-                    services.volunteer_sign_up(**serializer.validated_data)
+                    with transaction.atomic():
+                        volunteer = services.volunteer_sign_up(**serializer.validated_data)
+                        if handover is not None:
+                            handover.link(request, volunteer)
                 except ServiceError as exc:
                     errors = _error_of(exc)
                 else:
+                    if handover is not None:
+                        return handover.done(request, volunteer)
                     return redirect("register-done")
     q, chosen, results = _org_search(request, chosen_ids)
     return render(
@@ -144,6 +225,7 @@ def register(request: HttpRequest) -> HttpResponse:
             "results": results,
             "max_orgs": MAX_MEMBERSHIPS,
             "searched": request.method == "POST" and request.POST.get("action") == "search",
+            "handover": handover,
         },
         status=status,
     )
@@ -253,8 +335,9 @@ IDENTITY_FIELDS = ["name", "id_type", "id_number", "id_expiry", "gender", "birth
 @_volunteer_page
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest, volunteer) -> HttpResponse:
-    """完善资料: contact details and pinyin; a name or ID correction (re-runs the real-name
-    check). The full ID number and mobile are never printed: their fields start empty."""
+    """完善资料: the username (changed once), contact details and pinyin; a name or ID
+    correction (re-runs the real-name check). The full ID number and mobile are never
+    printed: their fields start empty."""
     contact = {
         "mobile": "",
         "address": volunteer.address,
@@ -289,6 +372,18 @@ def profile(request: HttpRequest, volunteer) -> HttpResponse:
             else:
                 messages.success(request, "个人资料已保存")
                 return redirect("profile-page")
+    elif request.method == "POST" and form == "username":
+        try:
+            services.volunteer_change_username(
+                volunteer=volunteer, actor=request.user, username=request.POST.get("username", "")
+            )
+        except ServiceError as exc:
+            errors = _error_of(exc)
+        else:
+            messages.success(
+                request, "用户名已修改，请使用新用户名登录（仍可使用证件号码或手机号码登录）"
+            )
+            return redirect("profile-page")
     elif request.method == "POST" and form == "identity":
         ident = {f: request.POST.get(f, "") for f in IDENTITY_FIELDS}
         errors = _identity_correct(request, volunteer, ident)
@@ -304,6 +399,7 @@ def profile(request: HttpRequest, volunteer) -> HttpResponse:
             "errors": errors,
             "form": form,
             "id_types": IdType.choices,
+            "new_username": request.POST.get("username", "") if form == "username" else "",
         },
         status=status,
     )
@@ -334,7 +430,7 @@ def _identity_correct(request: HttpRequest, volunteer, ident: dict[str, str]) ->
         )
         if not number:
             return {"id_number": "更换证件类型时请填写新的证件号码"}
-        v = services.volunteer_correct_identity(
+        done = services.volunteer_correct_identity(
             volunteer=volunteer,
             actor=request.user,
             name=ident["name"],
@@ -346,10 +442,13 @@ def _identity_correct(request: HttpRequest, volunteer, ident: dict[str, str]) ->
         )
     except ServiceError as exc:
         return _error_of(exc)
+    v = done.volunteer
     messages.success(
         request,
         f"证件信息已更正，实名认证状态：{v.get_verification_display()}。{v.verification_note}",
     )
+    for note in done.notes:  # a card application held or withdrawn: said where it is seen
+        messages.warning(request, note)
     return {}
 
 

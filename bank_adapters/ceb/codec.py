@@ -20,6 +20,7 @@ from xml.sax.saxutils import escape  # &, < and >, as lxml escapes text
 
 from lxml import etree
 
+from bank_adapters.ceb import FILE_TYPES, PARTNER
 from bank_adapters.codecs import (
     as_stream,
     check_count,
@@ -27,17 +28,14 @@ from bank_adapters.codecs import (
     check_header_for_write,
     display_name,
     record_error,
+    record_reader,
     records_for,
     render_record,
 )
-from bank_adapters.errors import FileFormatError
-from bank_adapters.fields import COUNT_WIDTH, Bad, D, Field, N, Slow, compile_fast
-from bank_adapters.records import BANK_FILE_TYPES, CHECKS, Header, Record
-from core.masking import mask_text
+from bank_adapters.errors import FileFormatError, mask_text
+from bank_adapters.fields import COUNT_WIDTH, Bad, D, Field, N
+from bank_adapters.records import Header, Record
 
-PARTNER = "CEB"
-EXTENSION = "xml"
-FILE_TYPES = BANK_FILE_TYPES
 NS = "urn:ceb:volunteer-card:v1"
 XSD_PATH = Path(__file__).with_name("ceb-volunteer-card-v1.xsd")
 
@@ -265,7 +263,6 @@ class _Plan:
         self.tags = {q(f.element): i for i, f in enumerate(fields) if f.element}
         self.plan = tuple((f.name, f.parse, f.required, f.element or f.name) for f in fields)
         self.layouts: dict[tuple[str, ...], tuple[tuple[str, Any, str, int], ...]] = {}
-        self.blank = ["D"] + [""] * len(fields)
 
 
 @cache
@@ -309,60 +306,48 @@ def _layout(
     return layout
 
 
-def _read_fields(elem: Any, p: _Plan, file: str | None) -> dict[str, Any]:
-    """The children of one record element, in the XSD's order, parsed by the field table."""
+def _texts(elem: Any, p: _Plan, file: str | None) -> list[str]:
+    """The text of each field of an element (a record, the header or the trailer), in the
+    table's order, "" for an optional one left out; the children must follow the XSD."""
     children = list(elem)
     key = tuple([c.tag for c in children])
     layout = p.layouts.get(key) or _layout(p, key, elem, file)
     text = elem.text
     if text is not None and not text.isspace():
         raise _structure("元素中不应有文字，只应有子元素", file, elem)
-    vals: dict[str, Any] = {}
-    for child, (name, parse, element, _) in zip(children, layout):  # noqa: B905 - same length
+    texts = [""] * len(p.fields)
+    for child, (name, _, element, j) in zip(children, layout):  # noqa: B905 - same length
         tail = child.tail
         if len(child) or (tail is not None and not tail.isspace()) or child.keys():
             raise FileFormatError(
                 "元素只应包含文字，不应有子元素、属性或其后的文字",
                 file=file, line=child.sourceline, field=name, element=element,
             )  # fmt: skip
-        text = child.text
+        texts[j - 1] = child.text or ""
+    return texts
+
+
+def _field_error(e: Bad, elem: Any, p: _Plan, file: str | None) -> FileFormatError:
+    """A field's error, at the line of its element (of the whole element when it is absent)."""
+    element = _element_of(p.fields, e.field)
+    line = elem.sourceline
+    for child in elem:
+        if element and child.tag == q(element):
+            line = child.sourceline
+            break
+    return record_error(e, file=file, line=line, fields=p.fields, value=e.value, element=element)
+
+
+def _read_fields(elem: Any, p: _Plan, file: str | None) -> dict[str, Any]:
+    """The header's or the trailer's fields by name."""
+    vals = {}
+    for f, text in zip(p.fields, _texts(elem, p, file), strict=True):
         try:
-            vals[name] = parse(text or "")
+            vals[f.name] = f.parse(text)
         except Bad as e:
-            e.field = name
-            raise record_error(
-                e, file=file, line=child.sourceline, fields=p.fields, value=text, element=element
-            ) from None
+            e.value = text
+            raise _field_error(e, elem, p, file) from None
     return vals
-
-
-@cache
-def _fast(file_type: str) -> Any:
-    cls, fields = records_for(file_type)
-    return compile_fast(cls, fields, padded=False)
-
-
-def _read_fast(elem: Any, p: _Plan, fast: Any) -> Any:
-    """The common case in one pass: plain children, printable ASCII text -> record.
-
-    Returns None for anything else (the caller then reads the record with _read_fields,
-    which names the problem); raises Slow, Bad or ValueError if a value breaks a rule.
-    """
-    children = list(elem)
-    layout = p.layouts.get(tuple([c.tag for c in children]))
-    text = elem.text
-    if layout is None or (text is not None and not text.isspace()):
-        return None
-    parts = p.blank.copy()
-    for child, entry in zip(children, layout):  # noqa: B905 - same length
-        tail = child.tail
-        if len(child) or (tail is not None and not tail.isspace()) or child.keys():
-            return None
-        parts[entry[3]] = child.text or ""
-    joined = "".join(parts)
-    if not (joined.isascii() and joined.isprintable()):
-        return None
-    return fast(parts)
 
 
 def decode(
@@ -410,11 +395,10 @@ def _records(it: Any, root: Any, header: Header, file: str | None) -> Iterator[R
 
 def _read_records(it: Any, root: Any, header: Header, file: str | None) -> Iterator[Record]:
     cls, fields = records_for(header.file_type)
-    check = CHECKS[cls]
     rec_tag = q(RECORD_ELEMENT[header.file_type])
     expected = header.count
     plan = _plan(fields)
-    fast = _fast(header.file_type)
+    read = record_reader(cls)
     n = 0
     for _, elem in it:
         tag = elem.tag
@@ -433,19 +417,9 @@ def _read_records(it: Any, root: Any, header: Header, file: str | None) -> Itera
             if elem.keys():
                 raise _structure("元素不应有属性", file, elem)
             try:
-                rec = _read_fast(elem, plan, fast)
-            except (Slow, Bad, ValueError):
-                rec = None  # read it again element by element for the precise error
-            if rec is None:
-                rec = cls(**_read_fields(elem, plan, file))
-            try:
-                check(rec)
+                rec = read(_texts(elem, plan, file))
             except Bad as e:
-                value = getattr(rec, e.field or "", None)
-                raise record_error(
-                    e, file=file, line=elem.sourceline, fields=fields, value=value,
-                    element=_element_of(fields, e.field),
-                ) from None  # fmt: skip
+                raise _field_error(e, elem, plan, file) from None
             # Free what has been read: this record's children and the records before it.
             elem.clear(keep_tail=True)
             prev = elem.getprevious()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Iterator
 from functools import cache
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from bank_adapters.codecs import (
     as_stream,
@@ -19,16 +19,15 @@ from bank_adapters.codecs import (
     check_header_for_write,
     display_name,
     record_error,
+    record_reader,
     records_for,
     render_record,
 )
 from bank_adapters.errors import FileFormatError
-from bank_adapters.fields import COUNT_WIDTH, Bad, D, Field, N, Slow, compile_fast
-from bank_adapters.records import BANK_FILE_TYPES, CHECKS, Header, Record
+from bank_adapters.fields import COUNT_WIDTH, Bad, D, Field, N
+from bank_adapters.icbc import FILE_TYPES, PARTNER
+from bank_adapters.records import Header, Record
 
-PARTNER = "ICBC"
-EXTENSION = "dat"
-FILE_TYPES = BANK_FILE_TYPES
 SEP = "|"
 
 _DATE = Field("business_date", D, 8)
@@ -81,12 +80,11 @@ def encode(header: Header, records: Iterable[Record], *, filename: str | None = 
 
 
 @cache
-def _plan(file_type: str) -> tuple[int, tuple[tuple[str, Any, Any], ...]]:
+def _limit(file_type: str) -> int:
     _, fields = records_for(file_type)
     # A G field of w GB18030 bytes is at most 1.5 w UTF-8 bytes; be generous, the cap only
     # keeps a file without line ends from being read into memory at once.
-    limit = 2 * sum(f.width for f in fields) + 2 * len(fields) + 16
-    return limit, tuple((f.name, f.parse, f.parse_ascii) for f in fields)
+    return 2 * sum(f.width for f in fields) + 2 * len(fields) + 16
 
 
 def _line(line: bytes, lineno: int, file: str | None) -> str:
@@ -101,12 +99,6 @@ def _line(line: bytes, lineno: int, file: str | None) -> str:
     if not text.endswith(SEP):
         raise FileFormatError("行应以 | 结尾", file=file, line=lineno)
     return text[:-1]
-
-
-@cache
-def _fast(file_type: str) -> Any:
-    cls, fields = records_for(file_type)
-    return compile_fast(cls, fields, padded=False)
 
 
 def _split(line: bytes, lineno: int, file: str | None) -> list[str]:
@@ -157,10 +149,9 @@ def decode(
 
 def _records(stream: BinaryIO, header: Header, file: str | None) -> Iterator[Record]:
     cls, fields = records_for(header.file_type)
-    check = CHECKS[cls]
-    limit, plan = _plan(header.file_type)
-    fast = _fast(header.file_type)
-    nparts = len(plan) + 1
+    limit = _limit(header.file_type)
+    read = record_reader(cls)
+    nfields = len(fields)
     readline = stream.readline
     expected = header.count
     n = 0
@@ -170,11 +161,10 @@ def _records(stream: BinaryIO, header: Header, file: str | None) -> Iterator[Rec
         lineno += 1
         kind = line[:2]
         if kind == b"D|":
-            text = _line(line, lineno, file)
-            parts = text.split(SEP)
-            if len(parts) != nparts:
+            texts = _line(line, lineno, file)[2:].split(SEP)
+            if len(texts) != nfields:
                 raise FileFormatError(
-                    f"明细行应有{nparts - 1}个字段（实为{len(parts) - 1}个）",
+                    f"明细行应有{nfields}个字段（实为{len(texts)}个）",
                     file=file,
                     line=lineno,
                 )
@@ -183,30 +173,12 @@ def _records(stream: BinaryIO, header: Header, file: str | None) -> Iterator[Rec
                 raise FileFormatError(
                     f"明细记录多于文件头所记的 {expected} 条", file=file, line=lineno, field="count"
                 )
-            if text.isascii() and text.isprintable():
-                try:
-                    rec = fast(parts)
-                    check(rec)
-                except (Slow, Bad, ValueError):
-                    pass  # read it again field by field for the precise error
-                else:
-                    yield rec
-                    continue
-            vals = {}
-            name = ""
-            i = 0
             try:
-                for i, (name, parse, _) in enumerate(plan, 1):
-                    vals[name] = parse(parts[i])
-                rec = cls(**vals)
-                check(rec)
+                yield read(texts)
             except Bad as e:
-                if e.field:
-                    value = getattr(rec, e.field, None)
-                else:
-                    e.field, value = name, parts[i]
-                raise record_error(e, file=file, line=lineno, fields=fields, value=value) from None
-            yield rec
+                raise record_error(
+                    e, file=file, line=lineno, fields=fields, value=e.value
+                ) from None
         elif kind == b"T|":
             _trailer(line, lineno, n, header, file)
             if readline(1):

@@ -478,13 +478,8 @@ class PartnerSide:
         local = now.astimezone(SHANGHAI).replace(microsecond=0)
         day = local.date()
         seq = self.next_seq(file_type, day)
-        header = Header(
-            partner=self.code,
-            file_type=file_type,
-            business_date=day,
-            seq=seq,
-            count=None if self.code == "UNF" else len(records),
-            created_at=local if self.code == "BOC" else None,
+        header = codecs.header_for(
+            self.code, file_type, day, seq, count=len(records), made_at=local
         )
         plaintext = codecs.codec_for(self.code).encode(header, records)
         name = codecs.build_filename(self.code, file_type, day, seq)

@@ -18,7 +18,7 @@ from typing import Protocol
 import paramiko
 from django.utils import timezone
 
-from bank_adapters import partners
+from bank_adapters import codecs, partners
 from bank_adapters.envelope import EnvelopeError
 from bank_adapters.errors import FileFormatError
 from bank_adapters.pki import DEMO_PARTNERS
@@ -77,7 +77,7 @@ def build_simulators(
                 pcfg.host, pcfg.port, pcfg.user, layout.partner_ssh_key(code), pcfg.known_hosts
             )
         side = PartnerSide(partner_keys(layout, code), folder, layout.state_dir(code))
-        if code == "UNF":
+        if not codecs.PARTNERS[code].is_bank:
             sims.append(UniformSimulator(side, step_seconds=step_seconds))
         else:
             sims.append(

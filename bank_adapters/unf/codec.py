@@ -13,7 +13,7 @@ import io
 import re
 from collections.abc import Iterable, Iterator
 from functools import cache
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from bank_adapters.codecs import (
     as_stream,
@@ -22,16 +22,15 @@ from bank_adapters.codecs import (
     display_name,
     parse_filename,
     record_error,
+    record_reader,
     records_for,
     render_record,
 )
 from bank_adapters.errors import FileFormatError
 from bank_adapters.fields import Bad
-from bank_adapters.records import CHECKS, UNF_FILE_TYPES, Header, Record
+from bank_adapters.records import Header, Record
+from bank_adapters.unf import PARTNER
 
-PARTNER = "UNF"
-EXTENSION = "csv"
-FILE_TYPES = UNF_FILE_TYPES
 EOL = b"\r\n"
 
 _QUOTED = re.compile(r'"((?:[^"]|"")*)"|([^,"]*)')
@@ -94,11 +93,11 @@ def encode(header: Header, records: Iterable[Record], *, filename: str | None = 
 
 
 @cache
-def _plan(file_type: str) -> tuple[int, bytes, tuple[tuple[str, Any], ...]]:
+def _plan(file_type: str) -> tuple[int, bytes]:
     _, fields = records_for(file_type)
     limit = 3 * sum(f.width for f in fields) + 4 * len(fields) + 16
     head = (",".join(f.name for f in fields)).encode("ascii") + EOL
-    return limit, head, tuple((f.name, f.parse) for f in fields)
+    return limit, head
 
 
 def _text(line: bytes, lineno: int, file: str | None) -> str:
@@ -124,7 +123,7 @@ def decode(
     if name.partner != PARTNER:
         raise FileFormatError("不是 UNF 文件", file=file, field="partner")
     stream = as_stream(source)
-    _, head, _ = _plan(name.file_type)
+    _, head = _plan(name.file_type)
     first = stream.readline(len(head) + 1)
     if first.startswith(b"\xef\xbb\xbf"):
         raise FileFormatError("文件不应以 BOM 开头", file=file, line=1)
@@ -142,9 +141,9 @@ def decode(
 
 def _records(stream: BinaryIO, header: Header, file: str | None) -> Iterator[Record]:
     cls, fields = records_for(header.file_type)
-    check = CHECKS[cls]
-    limit, _, plan = _plan(header.file_type)
-    nfields = len(plan)
+    read = record_reader(cls)
+    limit, _ = _plan(header.file_type)
+    nfields = len(fields)
     readline = stream.readline
     lineno = 1
     while True:
@@ -161,18 +160,7 @@ def _records(stream: BinaryIO, header: Header, file: str | None) -> Iterator[Rec
             raise FileFormatError(
                 f"每行应有{nfields}个字段（实为{len(parts)}个）", file=file, line=lineno
             )
-        vals = {}
-        name = ""
-        i = 0
         try:
-            for i, (name, parse) in enumerate(plan):
-                vals[name] = parse(parts[i])
-            rec = cls(**vals)
-            check(rec)
+            yield read(parts)
         except Bad as e:
-            if e.field:
-                value = getattr(rec, e.field, None)
-            else:
-                e.field, value = name, parts[i]
-            raise record_error(e, file=file, line=lineno, fields=fields, value=value) from None
-        yield rec
+            raise record_error(e, file=file, line=lineno, fields=fields, value=e.value) from None

@@ -7,7 +7,7 @@ import pytest
 from django.contrib import admin
 
 OUR_APPS = {"core", "volunteers", "activities", "card_service", "bank_adapters", "insurance",
-            "uniforms"}  # fmt: skip
+            "uniforms", "helpcentre"}  # fmt: skip
 # Sizes and codes are the same in any language.
 LATIN_CHOICES = {"S", "M", "L", "XL", "XXL", "XXXL"}
 

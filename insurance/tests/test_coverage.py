@@ -1,5 +1,5 @@
-"""The coverage rules on dates, checked both ways: the per-volunteer computation and the
-nightly set-wise rebuild must give the same years."""
+"""The coverage rules on dates: the set-wise SQL (the nightly rebuild, the refresh of one
+volunteer and the hotline's live read) gives the years the plain-Python oracle gives."""
 
 from __future__ import annotations
 
@@ -8,8 +8,15 @@ import datetime as dt
 import pytest
 
 from activities.models import HoursEntry
-from insurance.coverage import anniversary, coverage_rebuild, volunteer_coverage, year_bounds
+from insurance.coverage import (
+    anniversary,
+    coverage_rebuild,
+    coverage_volunteer_refresh,
+    volunteer_coverage,
+    year_bounds,
+)
 from insurance.models import CoverageYear
+from insurance.tests import oracle
 from insurance.tests.helpers import card, served, spent
 from volunteers.tests.factories import make_volunteer
 
@@ -19,15 +26,24 @@ D = dt.date
 R = CoverageYear.Reason
 
 
-def both(volunteer, today):
-    """The years by the per-volunteer rules, after checking the nightly table agrees."""
-    years = volunteer_coverage(volunteer.pk, today=today)
-    coverage_rebuild(today=today)
-    table = [
+def _table(volunteer):
+    return [
         (r.year_index, r.starts_on, r.ends_on, r.covered, r.reason, r.qualifying_date)
         for r in CoverageYear.objects.filter(volunteer=volunteer).order_by("year_index")
     ]
-    assert table == [y.key() for y in years]
+
+
+def both(volunteer, today):
+    """The years the hotline reads, after checking that they, the nightly table and the
+    refreshed rows of this volunteer are what the oracle says."""
+    expected = oracle.volunteer_coverage(volunteer.pk, today=today)
+    years = volunteer_coverage(volunteer.pk, today=today)
+    assert years == expected
+    coverage_rebuild(today=today)
+    assert _table(volunteer) == [y.key() for y in expected]
+    CoverageYear.objects.all().delete()
+    coverage_volunteer_refresh(volunteer.pk, today=today)
+    assert _table(volunteer) == [y.key() for y in expected]
     return years
 
 

@@ -1,5 +1,5 @@
-"""The nightly set-wise rebuild and the per-volunteer computation agree on a generated
-population with random histories: replacements, cancellations, rejections, training, pending
+"""The nightly set-wise rebuild, its one-volunteer form and the plain-Python oracle agree on
+a generated population with random histories: replacements, cancellations, rejections, training, pending
 hours, purchases of zero, and events on and around every anniversary."""
 
 from __future__ import annotations
@@ -14,9 +14,11 @@ from django.utils import timezone
 
 from activities.models import ActivityDay, HoursEntry
 from card_service.models import CardApplication, CardSpend, CardStatus
-from insurance.coverage import anniversary, coverage_rebuild, volunteer_coverage
+from insurance import coverage
+from insurance.coverage import anniversary, coverage_rebuild
 from insurance.models import CoverageYear
 from insurance.tests.helpers import activity
+from insurance.tests.oracle import volunteer_coverage
 from volunteers.models import Volunteer
 
 pytestmark = pytest.mark.django_db
@@ -223,6 +225,10 @@ def test_setwise_and_per_volunteer_agree_on_a_random_population():
             mismatches.append((vid, expected, table.get(vid)))
     assert not mismatches[:3]
     assert rows == total
+    for vid in ids[:40]:  # the hotline's live read: the same statement for one volunteer
+        assert [y.key() for y in coverage.volunteer_coverage(vid, today=TODAY)] == table.get(
+            vid, []
+        )
     reasons = set(CoverageYear.objects.values_list("reason", flat=True))
     # The population exercises every rule.
     assert reasons == set(CoverageYear.Reason.values)

@@ -14,9 +14,8 @@ from django.utils import timezone
 from activities import services as activity_services
 from activities.models import Activity, HoursEntry, SignUp
 from core.models import AuditLog, Notification
-from volunteers import services as volunteer_services
 from volunteers.models import Membership, Volunteer
-from volunteers.tests.factories import UserFactory, make_volunteer
+from volunteers.tests.factories import make_volunteer
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate
@@ -27,14 +26,6 @@ def as_user(user) -> Client:
     c = Client()
     c.force_login(user)
     return c
-
-
-@pytest.fixture
-def world(org_tree):
-    admin_a, admin_c = UserFactory(username="admin_a"), UserFactory(username="admin_c")
-    volunteer_services.organisation_admin_add(organisation=org_tree["A"], user=admin_a)
-    volunteer_services.organisation_admin_add(organisation=org_tree["C"], user=admin_c)
-    return {**org_tree, "admin_a": admin_a, "admin_c": admin_c}
 
 
 def make_activity(world, *, org="A", publish=True, **options) -> Activity:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from unittest import mock
 from urllib.parse import parse_qs, urlparse
 
 import jwt
@@ -199,33 +200,42 @@ def test_a_good_id_token_signs_in(client, sso_on):
 
 
 # --- a new person -------------------------------------------------------------------------
-def test_a_new_person_registers_with_the_claims_pre_filled(client, sso_on):
+def register_form(org, id_number, **overrides):
+    body = {
+        "action": "register", "username": "lixinren", "password": "a-long-pass-phrase-9",
+        "password2": "a-long-pass-phrase-9", "name": "李新人", "id_type": "01",
+        "id_number": id_number, "id_expiry": "2099-01-01", "mobile": "13900001111",
+        "city_code": "440100", "organisation_ids": [org.pk],
+    }  # fmt: skip
+    return {**body, **overrides}
+
+
+def test_a_new_person_is_handed_to_registration_with_the_claims_pre_filled(client, sso_on):
     org = OrganisationFactory()
     id_number = mainland_id()
     claims = {"name": "李新人", "phone_number": "13900001111", "id_number": id_number}
     response = sign_in(client, sso_on, sub="yht-new", claims=claims)
     assert response["Location"] == "/sso/register/"
-    form = client.get("/sso/register/").context["form"]
-    assert form.initial == {"name": "李新人", "mobile": "13900001111", "id_number": id_number}
+    assert client.get("/sso/register/")["Location"] == "/register/"
+    page = client.get("/register/")
+    values = page.context["values"]
+    assert (values["name"], values["mobile"], values["id_number"]) == (
+        "李新人", "13900001111", id_number,
+    )  # fmt: skip
+    assert "您正在使用一号通注册" in page.content.decode()
 
-    response = client.post(
-        "/sso/register/",
-        {
-            "username": "lixinren",
-            "password": "a-long-pass-phrase-9",
-            "name": "李新人",
-            "id_type": "01",
-            "id_number": id_number,
-            "id_expiry": "2099-01-01",
-            "mobile": "13900001111",
-            "city_code": "440100",
-            "organisation": org.pk,
-        },
-    )
+    response = client.post("/register/", register_form(org, id_number))
     assert response.status_code == 302 and response["Location"] == "/start/"
     volunteer = Volunteer.objects.get(user__username="lixinren")
     assert volunteer.verification == "verified"  # the real-name check ran
     assert OidcLink.objects.get(sub="yht-new").user == volunteer.user
+    assert signed_in_user(client) == volunteer.user
+    assert "sso_pending" not in client.session
+    # Signing out ends the provider's session too; signing in again finds the account.
+    logout = urlparse(client.post("/accounts/logout/")["Location"])
+    assert f"{logout.scheme}://{logout.netloc}{logout.path}" == sso_on.issuer + "/logout"
+    assert "id_token_hint" in parse_qs(logout.query)
+    assert sign_in(client, sso_on, sub="yht-new")["Location"] == "/start/"
     assert signed_in_user(client) == volunteer.user
 
 
@@ -233,24 +243,46 @@ def test_an_id_number_asserted_by_the_provider_is_still_checked(client, sso_on):
     org = OrganisationFactory()
     bad = mainland_id()[:-1] + ("0" if mainland_id()[-1] != "0" else "1")
     sign_in(client, sso_on, sub="yht-new", claims={"name": "李新人", "id_number": bad})
-    response = client.post(
-        "/sso/register/",
-        {
-            "username": "lixinren",
-            "password": "a-long-pass-phrase-9",
-            "name": "李新人",
-            "id_type": "01",
-            "id_number": bad,
-            "id_expiry": "2099-01-01",
-            "mobile": "13900001111",
-            "city_code": "440100",
-            "organisation": org.pk,
-        },
-    )
+    assert client.get("/register/").context["values"]["id_number"] == bad
+    response = client.post("/register/", register_form(org, bad))
     assert response.status_code == 200
-    assert response.context["form"].errors
+    assert "error-id_number" in response.content.decode()
     assert not Volunteer.objects.filter(user__username="lixinren").exists()
     assert not OidcLink.objects.exists()
+
+
+def test_an_id_number_with_an_account_links_nothing_and_tells_only_its_owner(client, sso_on):
+    owner = make_volunteer()
+    org = OrganisationFactory()
+    sign_in(client, sso_on, sub="yht-new", claims={"name": "李新人"})
+    response = client.post("/register/", register_form(org, owner.id_number))
+    assert response["Location"] == "/accounts/login/"
+    assert "如您已有志愿者账号，请使用原账号登录后在个人中心绑定一号通" in page_text(client)
+    assert not OidcLink.objects.exists()
+    assert not signed_in_user(client).is_authenticated
+
+
+def test_registering_without_the_provider_links_nothing(client, sso_on):
+    org = OrganisationFactory()
+    sign_in(client, sso_on, sub="yht-new", claims={"name": "李新人"})
+    assert client.post("/sso/register/cancel/")["Location"] == "/register/"
+    page = client.get("/register/")
+    assert page.context["values"]["name"] == ""
+    assert "您正在使用一号通注册" not in page.content.decode()
+    response = client.post("/register/", register_form(org, mainland_id()))
+    assert response["Location"] == "/register/done/"
+    assert Volunteer.objects.filter(user__username="lixinren").exists()
+    assert not OidcLink.objects.exists()
+
+
+def test_a_provider_sign_in_waits_half_an_hour_for_its_registration(client, sso_on):
+    from sso.backend import PENDING_MAX_AGE_SECONDS
+
+    sign_in(client, sso_on, sub="yht-new", claims={"name": "李新人"})
+    later = time.time() + PENDING_MAX_AGE_SECONDS + 1
+    with mock.patch("sso.backend.time.time", return_value=later):
+        assert client.get("/sso/register/")["Location"] == "/accounts/login/"
+        assert client.get("/register/").context["handover"] is None
 
 
 def test_registration_needs_a_provider_sign_in_first(client, sso_on):

@@ -71,6 +71,25 @@ class PageProblems(AssertionError):
     pass
 
 
+def fill_form(page: Any, values: dict[str, str]) -> None:
+    """Type each value into the field ``#id_<name>`` (choosing it in a <select>)."""
+    for name, value in values.items():
+        field = page.locator(f"#id_{name}")
+        if field.evaluate("e => e.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(value)
+
+
+# What every registration in these tests types besides the person's own details.
+REGISTRATION = {
+    "id_expiry": "2099-01-01",
+    "city_code": "440100",
+    "password": "Kapok-flower-2026",
+    "password2": "Kapok-flower-2026",
+}
+
+
 class Web:
     """One test's browser at one width: pages logged in as a user, each checked."""
 
@@ -106,6 +125,16 @@ class Web:
             lambda m: m.type == "error" and self.errors.append(f"{page.url}: {m.text}"),
         )
         page.on("pageerror", lambda e: self.errors.append(f"{page.url}: {e}"))
+        return page
+
+    def login(self, user: Any, name: str, password: str = "pass-word-123") -> Any:
+        """A new tab where ``user`` logs in on the login page (checked as ``login-<name>``);
+        the caller waits for where the login leads."""
+        page = self.page()
+        self.visit(page, "/accounts/login/", f"login-{name}")
+        page.fill("#id_username", user.get_username())
+        page.fill("#id_password", password)
+        page.click("main button[type=submit]")
         return page
 
     def visit(self, page: Any, path: str, name: str) -> Any:

@@ -14,22 +14,13 @@ from volunteers.tests.factories import hotline_user, make_volunteer, operations_
 D = dt.date
 
 
-def _login(web, user, name):
-    page = web.page()
-    web.visit(page, "/accounts/login/", f"login-{name}")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", "pass-word-123")
-    page.click("main button[type=submit]")
-    return page
-
-
 def test_each_role_lands_on_its_page_and_the_menu_folds_on_a_phone(web):
     for make, path, name in (
         (hotline_user, "/staff/hotline/", "hotline"),
         (operations_user, "/staff/ops/", "ops"),
         (lambda: make_volunteer().user, "/me/", "volunteer"),
     ):
-        page = _login(web, make(), name)
+        page = web.login(make(), name)
         page.wait_for_url(f"**{path}")
         web.check(page, f"landing-{name}")
         menu = page.locator("#site-nav")

@@ -141,14 +141,14 @@ def test_the_transition_table_refuses_a_skip():
     assert order.events.count() == 1
 
 
-def test_backfill_orders_for_first_spends_before_the_hook_and_seed_is_repeatable(monkeypatch):
+def test_backfill_orders_for_first_spends_before_the_hook_and_seed_is_repeatable():
     from card_service import bank_events
     from uniforms import demo
 
     v = make_volunteer()
     issued_card(v, "REF-I", product="C")
-    monkeypatch.setattr(bank_events, "on_first_spend", [])
-    bank_event("BOC", "E1", "REF-I", "FIRST_SPEND")
+    with bank_events.FIRST_SPEND.replaced():
+        bank_event("BOC", "E1", "REF-I", "FIRST_SPEND")
     assert not UniformOrder.objects.exists()
     assert "1" in demo.seed()
     order = UniformOrder.objects.get()

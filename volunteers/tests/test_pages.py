@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from core.models import AuditLog, Notification
 from core.notify import notify
+from volunteers.backends import resolve_login
 from volunteers.models import Membership, PasswordResetCode, Volunteer
 from volunteers.tests.factories import OrganisationFactory, mainland_id, make_volunteer
 
@@ -112,6 +113,54 @@ def test_the_organisation_picker_searches_on_the_server_and_keeps_the_choice(cli
     page = html(resp)
     assert resp.status_code == 200 and "越秀区红棉志愿服务队" in page
     assert f'value="{kept.pk}" checked' in page and not Volunteer.objects.exists()
+
+
+def test_the_organisation_tree_gives_one_level_at_a_time_with_which_nodes_open(client):
+    from volunteers.models import Organisation
+
+    province = OrganisationFactory(name="广东省志愿者联合会", kind=Organisation.Kind.FEDERATION)
+    guangzhou = OrganisationFactory(
+        name="广州市志愿者联合会", kind=Organisation.Kind.CITY, parent=province, city_code="440100"
+    )
+    foshan = OrganisationFactory(
+        name="佛山市志愿者联合会", kind=Organisation.Kind.CITY, parent=province, city_code="440600"
+    )
+    team = OrganisationFactory(name="天河区图书馆志愿服务队", parent=guangzhou)
+    roots = client.get("/register/organisations/").json()
+    assert [(o["id"], o["has_children"]) for o in roots["results"]] == [(province.pk, True)]
+    cities = client.get("/register/organisations/", {"parent": province.pk}).json()
+    assert [(o["name"], o["kind"], o["has_children"]) for o in cities["results"]] == [
+        ("广州市志愿者联合会", "地市", True),
+        ("佛山市志愿者联合会", "地市", False),
+    ]
+    assert cities["next_page"] is None and cities["count"] == 2
+    leaves = client.get("/register/organisations/", {"parent": guangzhou.pk}).json()
+    assert [o["id"] for o in leaves["results"]] == [team.pk]
+    assert client.get("/register/organisations/", {"parent": foshan.pk}).json()["results"] == []
+
+
+def test_the_organisation_tree_pages_a_large_level_and_refuses_bad_queries(
+    client, django_assert_max_num_queries
+):
+    from volunteers.views import ORG_TREE_PAGE
+
+    city = OrganisationFactory()
+    for _ in range(ORG_TREE_PAGE + 3):
+        OrganisationFactory(parent=city)
+    with django_assert_max_num_queries(4):
+        first = client.get("/register/organisations/", {"parent": city.pk}).json()
+    assert len(first["results"]) == ORG_TREE_PAGE and first["next_page"] == 2
+    second = client.get("/register/organisations/", {"parent": city.pk, "page": 2}).json()
+    assert len(second["results"]) == 3 and second["next_page"] is None
+    for query, status, message in (
+        ({"parent": "x"}, 400, "组织编号或页码格式不对"),
+        ({"parent": "１２"}, 400, "组织编号或页码格式不对"),
+        ({"page": "0"}, 400, "组织编号或页码格式不对"),
+        ({"parent": city.pk, "page": 9}, 400, "没有这一页"),
+        ({"parent": 999999}, 404, "未找到该组织"),
+    ):
+        resp = client.get("/register/organisations/", query)
+        assert (resp.status_code, resp.json()["message"]) == (status, message), query
 
 
 # --- login -----------------------------------------------------------------------------------
@@ -281,6 +330,69 @@ def test_a_bad_mobile_is_refused_and_nothing_changes(client):
     assert resp.status_code == 200 and 'id="error-mobile"' in html(resp)
     v.refresh_from_db()
     assert v.address != "新地址"
+
+
+def test_the_username_can_be_changed_once_and_is_then_shown_read_only(client):
+    v = make_volunteer()
+    client.force_login(v.user)
+    page = html(client.get("/me/profile/"))
+    assert "用户名仅允许修改一次" in page and 'id="username-form"' in page
+    resp = client.post("/me/profile/", {"form": "username", "username": "hongmian2026"})
+    assert resp.status_code == 302
+    v.refresh_from_db()
+    assert v.user.username == "hongmian2026" and v.username_changed_at is not None
+    assert resolve_login("hongmian2026") == v.user  # the login changed with it
+    assert AuditLog.objects.filter(action="volunteer_change_username").count() == 1
+    assert Notification.objects.filter(user=v.user, channel="sms", text__contains="用户名已修改")
+    page = html(client.get("/me/profile/"))
+    assert 'id="username-form"' not in page and 'id="username-locked"' in page
+    assert "hongmian2026" in page and "不能再次修改" in page
+    again = client.post("/me/profile/", {"form": "username", "username": "another1"})
+    assert again.status_code == 200 and "用户名仅允许修改一次" in html(again)
+    v.refresh_from_db()
+    assert v.user.username == "hongmian2026"
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("", "请填写新的用户名"),
+        ("陈 小明", "用户名只能包含字母、数字"),
+        ("TAKEN", "用户名已被使用"),
+        ("OWN", "新用户名与当前用户名相同"),
+        ("OTHERS_ID", "用户名不能是他人的证件号码或手机号码"),
+        ("OTHERS_MOBILE", "用户名不能是他人的证件号码或手机号码"),
+    ],
+)
+def test_a_refused_username_says_why_and_changes_nothing(client, typed, message):
+    v, other = make_volunteer(), make_volunteer()
+    typed = {
+        "TAKEN": other.user.username, "OWN": v.user.username,
+        "OTHERS_ID": other.id_number, "OTHERS_MOBILE": "13700001111",
+    }.get(typed, typed)  # fmt: skip
+    client.force_login(v.user)
+    resp = client.post("/me/profile/", {"form": "username", "username": typed})
+    assert resp.status_code == 200
+    assert message in html(resp) and 'id="error-username"' in html(resp)
+    v.refresh_from_db()
+    assert v.username_changed_at is None and v.user.username.startswith("vol")
+
+
+def test_ones_own_id_number_or_mobile_may_be_the_username(client):
+    v = make_volunteer()
+    client.force_login(v.user)
+    resp = client.post("/me/profile/", {"form": "username", "username": v.mobile})
+    assert resp.status_code == 302
+    v.refresh_from_db()
+    assert v.user.username == v.mobile
+
+
+def test_registration_refuses_another_persons_id_number_as_username(client):
+    org = OrganisationFactory()
+    owner = make_volunteer()
+    resp = client.post("/register/", register_form([org.pk], username=owner.id_number))
+    assert resp.status_code == 200 and "用户名不能是他人的证件号码或手机号码" in html(resp)
+    assert not Volunteer.objects.filter(user__username=owner.id_number).exists()
 
 
 def test_a_name_correction_reruns_the_real_name_check(client):

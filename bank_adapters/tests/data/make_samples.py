@@ -229,10 +229,11 @@ def valid_files() -> dict[str, bytes]:
 def boc_set(data: bytes, line: int, field: str, raw: bytes) -> bytes:
     """Put ``raw`` (bytes, padded to the width by the caller or not) into a BOC field."""
     from bank_adapters.boc.codec import _plan
+    from bank_adapters.records import record_type
 
     file_type = data[5:13].decode().strip()
-    _, plan = _plan(file_type)
-    sl = next(sl for name, sl, _ in plan if name == field)
+    names = [f.name for f in record_type(file_type).FIELDS]
+    sl = _plan(file_type)[1][names.index(field)]
     lines = data.split(b"\r\n")
     ln = lines[line - 1]
     lines[line - 1] = ln[: sl.start] + raw + ln[sl.stop :]

@@ -14,6 +14,7 @@ DEMO_MODULES = [
     "card_service.demo",
     "insurance.demo",
     "uniforms.demo",
+    "helpcentre.demo",
 ]
 
 

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ('volunteers', '0004_chinese_labels'),
+        ('volunteers', '0006_volunteer_username_changed_at'),
     ]
 
     operations = [

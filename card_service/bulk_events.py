@@ -1,5 +1,6 @@
 """A big EVENT file applied set-wise on PostgreSQL, with exactly the result of the per-record
-path (``card_service.bank_events.apply_event`` per record, in file order).
+path (``card_service.bank_events.event_apply_once`` per record, in file order). What each
+kind of event does comes from the same table, ``bank_events.EVENT_KINDS``.
 
 The decoded records are COPYed into a temporary table; then, in SQL:
 
@@ -8,7 +9,8 @@ The decoded records are COPYed into a temporary table; then, in SQL:
    counts, as record by record);
 2. every card reference is looked up; the rows of the cards that will change are locked;
 3. a lifecycle event either repeats the card's state (nothing happens) or must be a move of
-   ``lifecycle.TRANSITIONS``. Since no state is ever entered twice, the state before an event
+   ``lifecycle.TRANSITIONS``. Since no state a bank event leads to is ever entered twice (only
+   the states before the bank, submitted and queued, can be re-entered), the state before an event
    is the target of the card's previous lifecycle event in the file (or its state in the
    database), which a window function gives for all events at once;
 4. the first failing record in file order — unknown card, or illegal move — refuses the
@@ -16,9 +18,10 @@ The decoded records are COPYed into a temporary table; then, in SQL:
    in the file only counts when every record before it was fine);
 5. the moves become ``CardEvent`` rows and one UPDATE per card (final status, tracking
    number, activation, cancellation), purchases become ``CardSpend`` rows, a first purchase
-   sets ``first_spend_at`` once (with its fact row) and calls the ``on_first_spend`` hooks
-   in Python for the few cards concerned, and every new event id that is not a purchase is
-   registered (a purchase's ``CardSpend`` row is its mark).
+   sets ``first_spend_at`` once (with its fact row), and every new event id that is not a
+   purchase is registered (a purchase's ``CardSpend`` row is its mark);
+6. the hooks fire, in file order: ``CARD_MOVED`` for every move, ``FIRST_SPEND`` for the
+   few cards concerned.
 
 The caller holds the transaction; any error leaves nothing behind.
 """
@@ -29,12 +32,21 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from bank_adapters.errors import FileFormatError
 from bank_adapters.models import PartnerFile
 from bank_adapters.records import EventRecord
+from card_service.bank_events import (
+    EVENT_KINDS,
+    FIRST_SPEND,
+    ONE,
+    TIME,
+    application_for,
+)
+from card_service.lifecycle import CARD_MOVED, TRANSITIONS, transition
+from card_service.models import CardApplication, CardEvent
 
 # Below this many records the per-record path is as fast and simpler to follow.
 BULK_MIN_RECORDS = 500
@@ -48,11 +60,44 @@ def usable() -> bool:
     return connection.vendor == "postgresql"
 
 
-def apply_events(partner: str, records: Iterator[EventRecord], pf: PartnerFile) -> int:
-    """Apply every record of an EVENT file as ``apply_event`` would, one after the other;
-    returns the number of records read (repeats included). Call inside a transaction."""
-    from card_service.lifecycle import BANK_EVENT_TARGETS, TRANSITIONS
+def apply_event_file(
+    *, partner: str, records: Iterator[EventRecord], file: PartnerFile, expected: int | None
+) -> int | None:
+    """The EVENT file's ``apply_many``: a file of at least ``BULK_MIN_RECORDS`` (as its header
+    says) on PostgreSQL is applied here; None, before reading any record, leaves a smaller one
+    to the exchange's record-by-record loop."""
+    if (expected or 0) < BULK_MIN_RECORDS or not usable():
+        return None
+    return apply_events(partner, records, file)
 
+
+def _kind_params() -> dict[str, list[str]]:
+    """The kinds of ``EVENT_KINDS`` grouped as the SQL reads them (array parameters)."""
+    return {
+        "spend": [k for k, v in EVENT_KINDS.items() if v.spend is not None],
+        "one": [k for k, v in EVENT_KINDS.items() if v.spend == ONE],
+        "first": [k for k, v in EVENT_KINDS.items() if v.first_spend],
+    }
+
+
+def _writes() -> list[tuple[str, str, list[str]]]:
+    """(card column, value expression, kinds that write it) for every field a move writes."""
+    by_field: dict[str, tuple[str, list[str]]] = {}
+    for kind, spec in EVENT_KINDS.items():
+        for name, source in spec.writes.items():
+            expr = "event_time" if source == TIME else "coalesce(detail, '')"
+            got = by_field.setdefault(name, (expr, []))
+            if got[0] != expr:
+                raise ValueError(f"{name} is written from both the time and the detail")
+            got[1].append(kind)
+    meta = CardApplication._meta
+    return [(meta.get_field(n).column, expr, kinds) for n, (expr, kinds) in by_field.items()]
+
+
+def apply_events(partner: str, records: Iterator[EventRecord], pf: PartnerFile) -> int:
+    """Apply every record of an EVENT file as ``event_apply_once`` would, one after the other;
+    returns the number of records read (repeats included). Call inside a transaction."""
+    kinds = _kind_params()
     with connection.cursor() as cur:
         # ON COMMIT DROP does not fire at a savepoint: a second file in the same transaction
         # (tests) must not find the first one's tables.
@@ -90,12 +135,12 @@ def apply_events(partner: str, records: Iterator[EventRecord], pf: PartnerFile) 
             {"bank": partner},
         )
         cur.execute("ANALYZE _new_events")
-        kinds = list(BANK_EVENT_TARGETS.items())
-        moves = [(a, b) for a, targets in TRANSITIONS.items() for b in targets]
+        targets = [(k, v.moves_to) for k, v in EVENT_KINDS.items() if v.moves_to is not None]
+        moves = [(a, b) for a, to in TRANSITIONS.items() for b in to]
         cur.execute(
             "CREATE TEMP TABLE _targets (kind text PRIMARY KEY, target text) ON COMMIT DROP"
         )
-        cur.executemany("INSERT INTO _targets VALUES (%s, %s)", kinds)
+        cur.executemany("INSERT INTO _targets VALUES (%s, %s)", targets)
         cur.execute(
             "CREATE TEMP TABLE _allowed (from_s text, to_s text, PRIMARY KEY (from_s, to_s)) "
             "ON COMMIT DROP"
@@ -108,11 +153,12 @@ def apply_events(partner: str, records: Iterator[EventRecord], pf: PartnerFile) 
             WHERE ca.id IN (
                 SELECT app_id FROM _new_events
                 WHERE app_id IS NOT NULL
-                  AND (event_type = 'FIRST_SPEND'
+                  AND (event_type = ANY(%(first)s)
                        OR event_type IN (SELECT kind FROM _targets))
             )
             ORDER BY ca.id FOR UPDATE OF ca
-            """
+            """,
+            kinds,
         )
         # 3. the state before each lifecycle event
         cur.execute(
@@ -142,7 +188,7 @@ def apply_events(partner: str, records: Iterator[EventRecord], pf: PartnerFile) 
             _raise_for(partner, failure)
         if late_error is not None:
             raise late_error
-        _write(cur, partner, pf)
+        _write(cur, partner, pf, kinds)
         cur.execute(f"DROP TABLE {', '.join(_TEMP_TABLES)}")
     return n
 
@@ -190,13 +236,9 @@ def _escaped_line(n: int, rec: EventRecord) -> str:
 
 def _raise_for(partner: str, failure: tuple) -> None:
     """Raise exactly what the per-record path raises at that record."""
-    from card_service.bank_events import _application
-    from card_service.lifecycle import transition
-    from card_service.models import CardApplication, CardEvent
-
     _seq, card_ref, app_id, before, target = failure
     if card_ref is not None:
-        _application(partner, card_ref=card_ref)  # raises UnknownRecord
+        application_for(partner, card_ref=card_ref)  # raises UnknownRecord
         raise AssertionError("card exists")  # pragma: no cover
     app = CardApplication.objects.get(pk=app_id)
     app.status = before  # its state at that record
@@ -204,15 +246,11 @@ def _raise_for(partner: str, failure: tuple) -> None:
     raise AssertionError("move allowed")  # pragma: no cover
 
 
-def _write(cur: Any, partner: str, pf: PartnerFile) -> None:
-    from card_service.bank_events import on_first_spend
-    from card_service.lifecycle import _after_commit_hooks
-    from card_service.models import CardApplication, CardEvent
-
+def _write(cur: Any, partner: str, pf: PartnerFile, kinds: dict[str, list[str]]) -> None:
     now = timezone.now()
     source = CardEvent.Source.BANK_FILE
     params = {"bank": partner, "name": pf.name, "now": now, "source": source,
-              "file": pf.pk, "tz": settings.TIME_ZONE}  # fmt: skip
+              "file": pf.pk, "tz": settings.TIME_ZONE, **kinds}  # fmt: skip
     # The first purchase of a card that had none: the state it had at that record.
     cur.execute(
         """
@@ -223,9 +261,10 @@ def _write(cur: Any, partner: str, pf: PartnerFile) -> None:
                          ORDER BY l.seq DESC LIMIT 1), ca.status) AS status
         FROM _new_events e
         JOIN card_service_cardapplication ca ON ca.id = e.app_id
-        WHERE e.event_type = 'FIRST_SPEND' AND ca.first_spend_at IS NULL
+        WHERE e.event_type = ANY(%(first)s) AND ca.first_spend_at IS NULL
         ORDER BY e.app_id, e.seq
-        """
+        """,
+        params,
     )
     cur.execute(
         """
@@ -245,18 +284,27 @@ def _write(cur: Any, partner: str, pf: PartnerFile) -> None:
         """,
         params,
     )
+    # What the moves write on the card (EVENT_KINDS' ``writes``): for each field, the value
+    # of the card's last move in the file that writes it, as record by record. Column names
+    # come from the model's metadata; the kinds are parameters.
+    qn = connection.ops.quote_name
+    writes = _writes()
+    picked = "".join(
+        f", (array_agg({expr} ORDER BY seq DESC) FILTER (WHERE event_type = ANY(%(w{i})s)))[1]"
+        f" AS w{i}"
+        for i, (_column, expr, _kinds) in enumerate(writes)
+    )
+    assigned = "".join(
+        f"{qn(column)} = coalesce(ch.w{i}, ca.{qn(column)}), "
+        for i, (column, _expr, _kinds) in enumerate(writes)
+    )
     cur.execute(
-        """
+        f"""
         WITH moved AS (
             SELECT DISTINCT ON (app_id) app_id, target, event_time
             FROM _life WHERE before <> target ORDER BY app_id, seq DESC
         ), changes AS (
-            SELECT app_id,
-                   max(coalesce(detail, '')) FILTER (WHERE event_type = 'MAILED') AS tracking_no,
-                   max(event_time) FILTER (WHERE event_type = 'ACTIVATED') AS activated_at,
-                   max(event_time) FILTER (WHERE event_type = 'CANCELLED') AS cancelled_at,
-                   max(coalesce(detail, '')) FILTER (WHERE event_type = 'CANCELLED')
-                       AS cancel_reason
+            SELECT app_id{picked}
             FROM _life WHERE before <> target GROUP BY app_id
         ), cards AS (
             SELECT coalesce(m.app_id, f.app_id) AS app_id, m.target, m.event_time,
@@ -266,24 +314,22 @@ def _write(cur: Any, partner: str, pf: PartnerFile) -> None:
         UPDATE card_service_cardapplication ca SET
             status = coalesce(c.target, ca.status),
             status_changed_at = coalesce(c.event_time, ca.status_changed_at),
-            tracking_no = coalesce(ch.tracking_no, ca.tracking_no),
-            activated_at = coalesce(ch.activated_at, ca.activated_at),
-            cancelled_at = coalesce(ch.cancelled_at, ca.cancelled_at),
-            cancel_reason = coalesce(ch.cancel_reason, ca.cancel_reason),
+            {assigned}
             first_spend_at = coalesce(ca.first_spend_at, c.first_spend_at)
         FROM cards c LEFT JOIN changes ch ON ch.app_id = c.app_id
         WHERE ca.id = c.app_id
-        """
+        """,  # noqa: S608
+        {f"w{i}": kinds_ for i, (_c, _e, kinds_) in enumerate(writes)},
     )
     cur.execute(
         """
         INSERT INTO card_service_cardspend
             (bank_id, application_id, event_id, event_type, day, count, city_code)
         SELECT %(bank)s, app_id, event_id, event_type, (event_time AT TIME ZONE %(tz)s)::date,
-               CASE WHEN event_type = 'FIRST_SPEND' THEN 1
+               CASE WHEN event_type = ANY(%(one)s) THEN 1
                     ELSE coalesce(nullif(detail, ''), '0')::integer END,
                city_code
-        FROM _new_events WHERE event_type IN ('FIRST_SPEND', 'SPENDS')
+        FROM _new_events WHERE event_type = ANY(%(spend)s)
         ORDER BY seq
         """,
         params,
@@ -292,19 +338,17 @@ def _write(cur: Any, partner: str, pf: PartnerFile) -> None:
         """
         INSERT INTO bank_adapters_appliedbankevent (partner, event_id, file_id, applied_at)
         SELECT %(bank)s, event_id, %(file)s, %(now)s FROM _new_events
-        WHERE event_type NOT IN ('FIRST_SPEND', 'SPENDS') ORDER BY seq
+        WHERE event_type <> ALL(%(spend)s) ORDER BY seq
         """,
         params,
     )
-    if _after_commit_hooks:
+    if CARD_MOVED:
         cur.execute("SELECT app_id, target FROM _life WHERE before <> target ORDER BY seq")
         for app_id, status in cur.fetchall():
-            for hook in list(_after_commit_hooks):
-                transaction.on_commit(lambda hook=hook, i=app_id, s=status: hook(i, s))
-    if on_first_spend:
+            CARD_MOVED.fire(app_id, status)
+    if FIRST_SPEND:
         cur.execute("SELECT app_id, event_time FROM _first ORDER BY seq")
         firsts = cur.fetchall()
         apps = CardApplication.objects.select_related("volunteer").in_bulk([a for a, _ in firsts])
         for app_id, at in firsts:
-            for hook in on_first_spend:
-                hook(apps[app_id], at)
+            FIRST_SPEND.fire(apps[app_id], at)

@@ -8,7 +8,7 @@ hooks called, or the error raised.
 
     psql -h 127.0.0.1 -U postgres -c 'CREATE DATABASE card_service_bulk'
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/card_service_bulk \\
-        .venv/bin/pytest bank_adapters/tests/test_bulk_events.py
+        .venv/bin/pytest card_service/tests/test_bulk_events.py
 """
 
 from __future__ import annotations
@@ -22,13 +22,14 @@ from django.db import connection, transaction
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from bank_adapters import bulk_events, exchange
+from bank_adapters import exchange
 from bank_adapters.errors import FileFormatError
 from bank_adapters.models import AppliedBankEvent, PartnerFile
 from bank_adapters.records import EventRecord
 from bank_adapters.tests import test_exchange as tx
+from bank_adapters.tests.conftest import pki, sftp_root, sshd  # noqa: F401  (fixtures of env)
 from bank_adapters.tests.test_exchange import env  # noqa: F401  (fixture)
-from card_service import bank_events, lifecycle
+from card_service import bank_events, bulk_events, lifecycle
 from card_service.models import CardApplication, CardEvent, CardSpend, CardStatus
 from card_service.tests.helpers import submit
 from volunteers.tests.factories import make_volunteer
@@ -45,7 +46,8 @@ KINDS = ("PRODUCED", "MAILED", "AT_BRANCH", "COLLECTED", "ACTIVATED", "CANCELLED
          "FIRST_SPEND", "SPENDS")  # fmt: skip
 STARTS = (CardStatus.SENT, CardStatus.ACCEPTED, CardStatus.PRODUCED, CardStatus.AT_BRANCH,
           CardStatus.MAILED, CardStatus.COLLECTED, CardStatus.ACTIVATED, CardStatus.CANCELLED)  # fmt: skip
-TARGET_KIND = {v: k for k, v in lifecycle.BANK_EVENT_TARGETS.items()}
+TARGETS = {k: v.moves_to for k, v in bank_events.EVENT_KINDS.items() if v.moves_to}
+TARGET_KIND = {v: k for k, v in TARGETS.items()}
 
 
 def _detail(kind: str, n: int) -> str | None:
@@ -73,8 +75,8 @@ def scenarios(draw: Any) -> dict:
             # mostly a legal next step (or a repeat) of the card's life, to reach the writes
             state = starts[ref_i]
             for _eid, r, k, _t in events:
-                if r == ref and k in lifecycle.BANK_EVENT_TARGETS:
-                    state = lifecycle.BANK_EVENT_TARGETS[k]
+                if r == ref and k in TARGETS:
+                    state = TARGETS[k]
             options = [TARGET_KIND[t] for t in lifecycle.TRANSITIONS[state] if t in TARGET_KIND]
             options += [TARGET_KIND.get(state, "SPENDS"), "SPENDS", "FIRST_SPEND"]
             kind = draw(st.sampled_from(options))
@@ -188,7 +190,7 @@ def _run(scn: dict, apps: list[CardApplication], *, bulk: bool, captured: Any) -
                     if bulk:
                         n = bulk_events.apply_events("BOC", records, pf)
                     else:
-                        n = exchange._apply_records("BOC", "EVENT", records, pf, expected=0)
+                        n = exchange.apply_records("BOC", "EVENT", records, pf, expected=0)
                 except Exception as exc:  # the refusal itself is compared
                     result["error"] = (type(exc).__name__, str(exc), getattr(exc, "extra", None))
                     raise _Rollback from None
@@ -212,11 +214,12 @@ _commit_hooked: list = []
 
 
 @pytest.fixture
-def recording_hooks(monkeypatch):
-    monkeypatch.setattr(bank_events, "on_first_spend", [lambda app, at: _hooked.append((app, at))])
-    monkeypatch.setattr(
-        lifecycle, "_after_commit_hooks", [lambda i, s: _commit_hooked.append((i, s))]
-    )
+def recording_hooks():
+    with (
+        bank_events.FIRST_SPEND.replaced(lambda app, at: _hooked.append((app, at))),
+        lifecycle.CARD_MOVED.replaced(lambda i, s: _commit_hooked.append((i, s))),
+    ):
+        yield
 
 
 @settings(
@@ -357,8 +360,8 @@ def test_a_crash_in_the_bulk_write_leaves_nothing_and_the_next_run_applies_once(
     )
     real = bulk_events._write
 
-    def crashing(cur, partner, pf):
-        real(cur, partner, pf)
+    def crashing(*args):
+        real(*args)
         raise RuntimeError("worker killed")
 
     monkeypatch.setattr(bulk_events, "_write", crashing)
@@ -374,3 +377,41 @@ def test_a_crash_in_the_bulk_write_leaves_nothing_and_the_next_run_applies_once(
     app.refresh_from_db()
     assert app.status == CardStatus.PRODUCED and app.first_spend_at is not None
     assert CardSpend.objects.count() == 1
+
+
+# --- one table: what each kind of event does ---------------------------------------------
+
+
+def test_the_table_has_one_row_for_every_kind_of_the_event_file():
+    from bank_adapters.fields import EVENT_TYPES
+
+    assert set(bank_events.EVENT_KINDS) == set(EVENT_TYPES)
+
+
+def test_a_new_kind_of_event_is_one_row_that_both_paths_read(cards, recording_hooks, monkeypatch):
+    from contextlib import nullcontext
+
+    from card_service.bank_events import DETAIL, TIME, EventKind
+
+    # a lost card: cancelled, with its time and reason; a refund: a purchase of the detail's count
+    monkeypatch.setitem(
+        bank_events.EVENT_KINDS,
+        "LOST",
+        EventKind(
+            moves_to=CardStatus.CANCELLED, writes={"cancelled_at": TIME, "cancel_reason": DETAIL}
+        ),
+    )
+    monkeypatch.setitem(bank_events.EVENT_KINDS, "REFUND", EventKind(spend=DETAIL))
+    scn = {"starts": [CardStatus.ACTIVATED, CardStatus.ACTIVATED, CardStatus.ACCEPTED,
+                      CardStatus.ACCEPTED],
+           "spent": [True, False, False, False],
+           "events": [("E1", "CARD0", "LOST", 1), ("E2", "CARD1", "REFUND", 2),
+                      ("E3", "CARD1", "LOST", 3), ("E4", "CARD2", "PRODUCED", 4)],
+           "details": {"E1": "L", "E2": "3", "E3": "D"}, "replayed": []}  # fmt: skip
+    got = _run(scn, cards, bulk=True, captured=lambda: nullcontext([]))
+    assert got == _run(scn, cards, bulk=False, captured=lambda: nullcontext([]))
+    state = got["state"]
+    assert [c[1] for c in state["cards"]] == ["cancelled", "cancelled", "produced", "accepted"]
+    assert [(c[5] is not None, c[6]) for c in state["cards"][:2]] == [(True, "L"), (True, "D")]
+    assert [(s[2], s[3], s[5]) for s in state["spends"]] == [("E2", "REFUND", 3)]
+    assert [a[1] for a in state["applied"]] == ["E1", "E3", "E4"]

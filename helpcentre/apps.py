@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class HelpcentreConfig(AppConfig):
+    name = "helpcentre"
+    verbose_name = "帮助中心"
