@@ -141,19 +141,19 @@ def plan_requests(
     cases: dict[str, list[tuple[str, str, bytes | None, str]]], seed: int
 ) -> dict[str, tuple[str, str, bytes | None, str]]:
     """One request per look-up and key the hotline and volunteers use, for the plan check:
-    the hotline's keys beside the ID number are read from a generated volunteer with a
-    card."""
+    the hotline's keys beside the ID number are read from a generated volunteer with an
+    activated card (so that the coverage look-up computes years)."""
     _, _, body, token = cases["hotline"][1]  # [0] is a miss
     found = json.loads(body)
     holder = (
-        CardApplication.objects.filter(card_ref__isnull=False)
+        CardApplication.objects.filter(card_ref__isnull=False, activated_at__isnull=False)
         .order_by("id")
         .values("card_ref", "volunteer__volunteer_no", "volunteer__name", "volunteer__birth_date",
                 "volunteer_id")
         .first()
     )  # fmt: skip
     if holder is None:
-        sys.exit("no card with a bank reference generated: run bench/generate.py first")
+        sys.exit("no activated card generated: run bench/generate.py first")
     mobile = mobile_for(holder["volunteer_id"], seed)
     keys = {
         "id_number": {"id_type": "01", "id_number": found["id_number"]},
