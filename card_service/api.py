@@ -26,6 +26,7 @@ from card_service.serializers import (
     HotlineCardQuerySerializer,
     QrPublicRecordSerializer,
 )
+from core.fast import representation
 from core.inputs import parse_query
 from volunteers.selectors import volunteer_of
 
@@ -120,7 +121,7 @@ class MyCardProgressApi(APIView):
     @extend_schema(responses=CardProgressSerializer)
     def get(self, request):
         progress = selectors.card_progress(volunteer_of(request.user))
-        return Response(CardProgressSerializer(progress).data)
+        return Response(representation(CardProgressSerializer)(progress))
 
 
 class MyQrSvgApi(APIView):
@@ -161,4 +162,4 @@ class HotlineCardProgressApi(APIView):
         data = HotlineCardQuerySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         progress = selectors.hotline_card_progress(user=request.user, **data.validated_data)
-        return Response(HotlineCardProgressSerializer(progress).data)
+        return Response(representation(HotlineCardProgressSerializer)(progress))

@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from card_service import qr
+from card_service import fast, qr
 from card_service.models import (
     OPEN_STATUSES,
     Bank,
@@ -174,9 +174,9 @@ def current_application(volunteer: Volunteer) -> CardApplication | None:
     return qs.filter(status__in=OPEN_STATUSES).first() or qs.order_by("-applied_at", "-id").first()
 
 
-def _timeline(app: CardApplication) -> list[dict[str, Any]]:
+def _timeline(app: CardApplication, events: list[CardEvent]) -> list[dict[str, Any]]:
     rows = []
-    for ev in app.events.all():
+    for ev in events:
         if ev.fact:
             label = FACT_LABELS.get(ev.fact, ev.fact)
         else:
@@ -202,8 +202,8 @@ def _timeline(app: CardApplication) -> list[dict[str, Any]]:
     return rows
 
 
-def _event_date(app: CardApplication, status: str) -> dt.date | None:
-    for ev in app.events.all():
+def _event_date(events: list[CardEvent], status: str) -> dt.date | None:
+    for ev in events:
         if ev.to_status == status and not ev.fact:
             return timezone.localdate(ev.at)
     return None
@@ -243,7 +243,10 @@ def _uniform_step(
 
 
 def _next_step(
-    app: CardApplication, now: dt.datetime, uniform: tuple[str, dt.date] | None = None
+    app: CardApplication,
+    events: list[CardEvent],
+    now: dt.datetime,
+    uniform: tuple[str, dt.date] | None = None,
 ) -> tuple[str, dict[str, Any] | None]:
     """What happens next, in words, and the date window when there is one."""
     bank = app.bank
@@ -268,7 +271,7 @@ def _next_step(
     if status == S.SENT:
         return (f"{bank.name}正在审核您的申请，审核通过后开始制卡（约需4–6周）。", None)
     if status == S.ACCEPTED:
-        start = _event_date(app, S.ACCEPTED) or timezone.localdate(app.status_changed_at)
+        start = _event_date(events, S.ACCEPTED) or timezone.localdate(app.status_changed_at)
         window = {
             "earliest": start + dt.timedelta(weeks=PRODUCTION_WEEKS[0]),
             "latest": start + dt.timedelta(weeks=PRODUCTION_WEEKS[1]),
@@ -362,16 +365,18 @@ def can_apply(
 
 def progress_of(
     app: CardApplication,
+    events: list[CardEvent],
     *,
     now: dt.datetime | None = None,
     uniform: tuple[str, dt.date] | None = None,
 ) -> dict[str, Any]:
-    """The whole progress of one application (the caller loaded ``bank`` and ``branch``);
-    ``uniform`` is the volunteer's uniform state for an activated card."""
+    """The whole progress of one application and its ``events`` in time order (the caller
+    loaded ``bank`` and ``branch``); ``uniform`` is the volunteer's uniform state for an
+    activated card."""
     now = now or timezone.now()
     bank = app.bank
     branch = app.branch
-    next_step, window = _next_step(app, now, uniform)
+    next_step, window = _next_step(app, events, now, uniform)
     location = LOCATIONS.get(app.status, "").format(
         bank=bank.name, branch=f"{branch.name}（{branch.address}）" if branch else "所选网点"
     )
@@ -417,20 +422,15 @@ def progress_of(
         "fee_payer_label": app.get_fee_payer_display(),
         "first_spend_at": _local(app.first_spend_at),
         "can_withdraw": can_withdraw(app),
-        "timeline": _timeline(app),
+        "timeline": _timeline(app, events),
     }
 
 
 def card_progress(volunteer: Volunteer, *, now: dt.datetime | None = None) -> dict[str, Any]:
     """The volunteer's card progress: the timeline with dates and sources, where the card is,
     what happens next and roughly when, how to collect it, the bank's hotline."""
-    apps = list(
-        CardApplication.objects.filter(volunteer=volunteer)
-        .defer("apply_record", "guardian_id_number")  # encrypted, and not shown here
-        .select_related("bank", "branch")
-        .prefetch_related("events")
-        .order_by("-applied_at", "-id")[:20]
-    )
+    with_events = fast.applications_with_events(volunteer.pk, limit=20)
+    apps = [app for app, _ in with_events]
     current = next((a for a in apps if a.status in OPEN_STATUSES), apps[0] if apps else None)
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -446,7 +446,11 @@ def card_progress(volunteer: Volunteer, *, now: dt.datetime | None = None) -> di
         "can_apply": can_apply(volunteer, current, reapply_date=reapply_date, today=today),
         # shown instead of the apply button until the wait after a cancellation is over
         "reapply_from": reapply_date if reapply_date and today < reapply_date else None,
-        "current": progress_of(current, now=now, uniform=uniform) if current else None,
+        "current": (
+            progress_of(current, dict(with_events)[current], now=now, uniform=uniform)
+            if current
+            else None
+        ),
         "history": [
             {
                 "application_no": a.application_no,

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
-from django.db import connections, router, transaction
-from django.db.models import Field
+from django.db import transaction
 from django.utils import timezone
 
+from core.fast import audit_insert
 from core.masking import mask_text
 from core.models import AuditLog
 
@@ -41,39 +40,8 @@ def audit_log_write(
         reason=mask_text(reason)[:200],
         data=data or {},
     )
-    _insert(row)
+    audit_insert(row)
     return row
-
-
-def _insert(row: AuditLog) -> None:
-    """INSERT one audit row with SQL made once per database. Every hotline look-up writes a
-    row, and building the statement with the ORM's compiler cost more than running it; the
-    values still go through each field's own conversion, as ``save()`` would."""
-    alias = router.db_for_write(AuditLog)
-    connection = connections[alias]
-    sql, fields, returning = _insert_sql(alias)
-    params = [f.get_db_prep_save(f.pre_save(row, add=True), connection) for f in fields]
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        row.pk = cur.fetchone()[0] if returning else cur.lastrowid
-    row._state.adding = False
-    row._state.db = alias
-
-
-@cache
-def _insert_sql(alias: str) -> tuple[str, list[Field], bool]:
-    connection = connections[alias]
-    qn = connection.ops.quote_name
-    meta = AuditLog._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    returning = connection.features.can_return_columns_from_insert
-    sql = (
-        f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(fields))})"
-    )
-    if returning:
-        sql += f" RETURNING {qn(meta.pk.column)}"
-    return sql, fields, returning
 
 
 @transaction.atomic

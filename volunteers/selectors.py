@@ -12,12 +12,13 @@ from core.errors import NotFound, PermissionDenied, ValidationFailed
 from core.masking import mask_id_number, mask_mobile, mask_name
 from core.services import audit_log_write
 from volunteers import identity
+from volunteers.fast import first_volunteer
 from volunteers.models import Membership, Organisation, Volunteer
 from volunteers.roles import administered_org_ids, is_hotline
 
 
 def volunteer_of(user: Any) -> Volunteer:
-    volunteer = _first_volunteer("user_id", [user.pk]) if user.is_authenticated else None
+    volunteer = first_volunteer("user_id", [user.pk]) if user.is_authenticated else None
     if volunteer is None:
         raise NotFound("当前账号不是志愿者", code="not_a_volunteer")
     return volunteer
@@ -166,16 +167,6 @@ def volunteer_visible_to(*, user: Any, volunteer_id: int) -> Volunteer:
     return v
 
 
-def _first_volunteer(column: str, values: list[Any]) -> Volunteer | None:
-    """The volunteer whose unique ``column`` is one of ``values``. Plain SQL through
-    ``raw()``: every volunteer's request and every hotline look-up asks this, and the ORM's
-    compiler cost more than the indexed read itself."""
-    table = Volunteer._meta.db_table
-    marks = ", ".join(["%s"] * len(values))
-    sql = f"SELECT * FROM {table} WHERE {column} IN ({marks}) ORDER BY id LIMIT 1"  # noqa: S608
-    return next(iter(Volunteer.objects.raw(sql, values)), None)
-
-
 def _only_volunteer(
     candidates: QuerySet[Volunteer], ambiguous: str, *, user: Any, reason: str, target: dict
 ) -> Volunteer | None:
@@ -216,10 +207,10 @@ def hotline_lookup(
     if id_number:
         types = [id_type] if id_type else list(identity.IdType.values)
         indexes = [id_number_index(t, identity.normalize_id_number(t, id_number)) for t in types]
-        found = _first_volunteer("id_number_index", indexes)
+        found = first_volunteer("id_number_index", indexes)
         target = {"id_number": mask_id_number(id_number)}
     elif volunteer_no:
-        found = _first_volunteer("volunteer_no", [volunteer_no.strip().upper()])
+        found = first_volunteer("volunteer_no", [volunteer_no.strip().upper()])
         target = {"volunteer_no": volunteer_no.strip().upper()[:12]}
     elif mobile:
         try:
