@@ -29,16 +29,8 @@ class OrganisationAdminView(admin.ModelAdmin):
         class TreeForm(form):
             def clean_parent(self):
                 parent = self.cleaned_data.get("parent")
-                node = self.instance
-                if (
-                    parent is not None
-                    and node.pk
-                    and (
-                        parent.pk == node.pk
-                        or (node.path not in ("", "/") and parent.path.startswith(node.path))
-                    )
-                ):
-                    raise forms.ValidationError("上级组织不能是本组织或其下级组织")
+                if services.organisation_parent_is_own_subtree(self.instance, parent):
+                    raise forms.ValidationError(services.ORG_PARENT_CYCLE)
                 return parent
 
         return TreeForm

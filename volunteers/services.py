@@ -95,6 +95,18 @@ def organisation_create(
     return org
 
 
+ORG_PARENT_CYCLE = "上级组织不能是本组织或其下级组织"
+
+
+def organisation_parent_is_own_subtree(node: Organisation, parent: Organisation | None) -> bool:
+    """Whether ``parent`` is ``node`` itself or below it (a node placed there would leave the
+    tree). A node not yet placed (no pk, or path ``/``) has no subtree."""
+    if parent is None or node.pk is None:
+        return False
+    placed = node.path not in ("", "/")
+    return parent.pk == node.pk or (placed and parent.path.startswith(node.path))
+
+
 def organisation_tree_place(*, organisation: Organisation, actor: Any = None) -> None:
     """Put an organisation saved outside ``organisation_create`` (the Django admin) at its
     place in the tree: its ``path`` follows its parent's, and when the parent changed the
@@ -103,13 +115,8 @@ def organisation_tree_place(*, organisation: Organisation, actor: Any = None) ->
     from django.db.models.functions import Concat, Length, Substr
 
     parent = organisation.parent
-    if parent is not None and (
-        parent.pk == organisation.pk
-        or (organisation.path not in ("", "/") and parent.path.startswith(organisation.path))
-    ):
-        raise ValidationFailed(
-            "上级组织不能是本组织或其下级组织", code="org_parent_cycle", extra={"field": "parent"}
-        )
+    if organisation_parent_is_own_subtree(organisation, parent):
+        raise ValidationFailed(ORG_PARENT_CYCLE, code="org_parent_cycle", extra={"field": "parent"})
     new_path = f"{parent.path if parent else '/'}{organisation.pk}/"
     old_path = organisation.path
     if new_path == old_path:
