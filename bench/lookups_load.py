@@ -23,13 +23,19 @@ date, card reference) is EXPLAINed: none may read a big table whole (``bench/pla
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/card_service_bench2 \\
         .venv/bin/python bench/lookups_load.py [--duration 20] [--repeat 1] [--concurrency 16]
-        [--workers 4] [--threads 1] [--conn-max-age 600] [--plans-only]
+        [--workers 4] [--threads 1] [--conn-max-age 600] [--plans-only] [--cpu 500]
+
+``--cpu N`` measures first, in this process, the CPU each case's request costs the web
+process (``time.process_time`` around the WSGI handler, as gunicorn calls it; PostgreSQL's
+own work is not counted): the median of N requests per case. Target: card progress
+< 2 ms (issue 19.2).
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import io
 import json
 import multiprocessing as mp
 import os
@@ -229,6 +235,68 @@ def query_counts(cases: dict[str, list[tuple[str, str, bytes | None, str]]]) -> 
     return counts
 
 
+PROGRESS_CPU_TARGET_MS = 2.0
+
+
+def cpu_per_request(
+    cases: dict[str, list[tuple[str, str, bytes | None, str]]], n: int
+) -> dict[str, tuple[float, float]]:
+    """(median, 90th percentile) ms of this process's CPU per request of each case, through
+    Django's WSGI handler with the environ gunicorn would pass (after a warm-up)."""
+    from django.core.handlers.wsgi import WSGIHandler
+
+    handler = WSGIHandler()
+
+    def start_response(status: str, headers: list, exc_info: object = None) -> None:
+        return None
+
+    def call(method: str, path: str, body: bytes | None, token: str) -> None:
+        data = body or b""
+        environ = {
+            "REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": "",
+            "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000", "HTTP_HOST": "127.0.0.1",
+            "REMOTE_ADDR": "127.0.0.1", "SERVER_PROTOCOL": "HTTP/1.1", "SCRIPT_NAME": "",
+            "wsgi.input": io.BytesIO(data), "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr,
+            "wsgi.version": (1, 0), "wsgi.multithread": False, "wsgi.multiprocess": True,
+            "wsgi.run_once": False, "CONTENT_LENGTH": str(len(data)),
+        }  # fmt: skip
+        if body:
+            environ["CONTENT_TYPE"] = "application/json"
+        if token:
+            environ["HTTP_AUTHORIZATION"] = f"Token {token}"
+        response = handler(environ, start_response)
+        b"".join(response)
+        response.close()
+
+    out = {}
+    for name, reqs in cases.items():
+        for i in range(min(50, n)):  # warm-up: caches, compiled statements, imports
+            call(*reqs[(i + 1) % len(reqs)])
+        samples = []
+        for i in range(n):
+            start = time.process_time()
+            call(*reqs[(i + 1) % len(reqs)])
+            samples.append((time.process_time() - start) * 1000)
+        samples.sort()
+        out[name] = (statistics.median(samples), samples[int(len(samples) * 0.9)])
+    return out
+
+
+def print_cpu(cpu: dict[str, tuple[float, float]]) -> bool:
+    print(f"CPU of the web process per request ({'median'} / p90 ms; PostgreSQL not counted)")
+    ok = True
+    for name, (med, p90) in cpu.items():
+        target = ""
+        if name == "progress":
+            met = med < PROGRESS_CPU_TARGET_MS
+            ok &= met
+            target = f"  target < {PROGRESS_CPU_TARGET_MS:.0f} ms: {'yes' if met else 'NO'}"
+        raw = cpu.get(f"raw-{name}")
+        vs = f"  ({med / raw[0]:.1f} x raw)" if raw else ""
+        print(f"  {name:<22}{med:>7.2f}{p90:>7.2f}{vs}{target}")
+    return ok
+
+
 # --- the load generator -------------------------------------------------------------------
 
 
@@ -327,6 +395,9 @@ def main() -> int:
     parser.add_argument("--sample", type=int, default=20_000, help="distinct volunteers asked for")
     parser.add_argument("--plans-only", action="store_true", help="check the plans, no load")
     parser.add_argument(
+        "--cpu", type=int, default=0, metavar="N", help="first measure CPU per request (N each)"
+    )
+    parser.add_argument(
         "--big-rows", type=int, default=plans.BIG_ROWS, help="a table this big is never read whole"
     )
     args = parser.parse_args()
@@ -336,9 +407,12 @@ def main() -> int:
     cases = prepare(args.seed, args.sample)
     n_volunteers = Volunteer.objects.count()
     queries = query_counts(cases)
+    cpu_ok = True
+    if args.cpu:
+        cpu_ok = print_cpu(cpu_per_request(cases, args.cpu))
     plans_ok = check_plans(plan_requests(cases, args.seed), args.big_rows)
     if args.plans_only:
-        return 0 if plans_ok else 1
+        return 0 if plans_ok and cpu_ok else 1
     connection.close()
     port = free_port()
     server = start_gunicorn(port, args.workers, args.threads, args.conn_max_age)
@@ -383,7 +457,7 @@ def main() -> int:
     print(f"targets: p99 <= {P99_TARGET_MS:.0f} ms, req/s >= {RATIO_TARGET:.2f} x the same "
           "statements run by a minimal view (raw-…); "
           f"plans: {'no look-up reads a big table whole' if plans_ok else 'WHOLE SCANS above'}")  # fmt: skip
-    return 0 if ok and plans_ok else 1
+    return 0 if ok and plans_ok and cpu_ok else 1
 
 
 if __name__ == "__main__":

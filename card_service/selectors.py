@@ -22,6 +22,7 @@ from card_service.models import (
     CardStatus,
 )
 from core.errors import NotFound, PermissionDenied, ValidationFailed
+from core.fast import label as fast_label
 from core.masking import mask_name
 from core.services import audit_log_write
 from core.workdays import earliest_reapply_date
@@ -180,9 +181,7 @@ def _timeline(app: CardApplication, events: list[CardEvent]) -> list[dict[str, A
         if ev.fact:
             label = FACT_LABELS.get(ev.fact, ev.fact)
         else:
-            label = (
-                str(CardStatus(ev.to_status).label) if ev.to_status in S.values else ev.to_status
-            )
+            label = fast_label(CardStatus, ev.to_status)
         note = ev.note
         if ev.to_status == S.REJECTED and not ev.fact:
             note = rejection_reason(app.reason_code, app.reason_text)
@@ -193,9 +192,7 @@ def _timeline(app: CardApplication, events: list[CardEvent]) -> list[dict[str, A
                 "status": ev.fact or ev.to_status,
                 "label": label,
                 "source": ev.source,
-                "source_label": str(CardEvent.Source(ev.source).label)
-                if ev.source in CardEvent.Source.values
-                else ev.source,
+                "source_label": fast_label(CardEvent.Source, ev.source),
                 "note": note,
             }
         )
@@ -395,15 +392,15 @@ def progress_of(
         "application_id": app.pk,
         "application_no": app.application_no,
         "apply_type": app.apply_type,
-        "apply_type_label": app.get_apply_type_display(),
+        "apply_type_label": fast_label(CardApplication.ApplyType, app.apply_type),
         "status": app.status,
-        "status_label": app.get_status_display(),
+        "status_label": fast_label(S, app.status),
         "applied_at": _local(app.applied_at),
         "bank": {"code": bank.code, "name": bank.name, "hotline": bank_hotline(bank)},
         "product": app.product,
-        "product_label": app.get_product_display(),
+        "product_label": fast_label(CardApplication.Product, app.product),
         "delivery": app.delivery,
-        "delivery_label": app.get_delivery_display(),
+        "delivery_label": fast_label(CardApplication.Delivery, app.delivery),
         "location": location,
         "next_step": next_step,
         "expected_window": window,
@@ -419,7 +416,7 @@ def progress_of(
         "rejection": rejection,
         "cancel_reason": CANCEL_REASONS.get(app.cancel_reason, "") if app.cancelled_at else "",
         "fee_note": fee_note,
-        "fee_payer_label": app.get_fee_payer_display(),
+        "fee_payer_label": fast_label(CardApplication.FeePayer, app.fee_payer),
         "first_spend_at": _local(app.first_spend_at),
         "can_withdraw": can_withdraw(app),
         "timeline": _timeline(app, events),
@@ -455,7 +452,7 @@ def card_progress(volunteer: Volunteer, *, now: dt.datetime | None = None) -> di
             {
                 "application_no": a.application_no,
                 "status": a.status,
-                "status_label": a.get_status_display(),
+                "status_label": fast_label(S, a.status),
                 "applied_at": _local(a.applied_at),
                 "bank_name": a.bank.name,
             }

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import connections, models, router
 from django.db.models import Field
+from django.utils.translation import get_language
 from rest_framework import serializers
 
 from core.models import AuditLog
@@ -135,3 +136,23 @@ def _to_representation(field: serializers.Field) -> Callable[[Any], Any]:
     if type(field) is serializers.CharField:
         return str  # what CharField.to_representation does
     return field.to_representation
+
+
+def label(choices: type[models.Choices], value: Any) -> Any:
+    """The label of ``value`` in ``choices``, in the active language; an unknown value is
+    returned as it is. What ``obj.get_FOO_display()`` answers for a field with these
+    choices (``core/tests/test_fast.py``), and what ``str(Choices(value).label)`` answers
+    for a known value.
+
+    Django's ``get_FOO_display`` rebuilds the whole choices list and a dict of it on each
+    call, and an enum's ``values`` and ``choices`` build lists each time; here the labels
+    are translated once per language.
+    bench (in-process CPU, one card progress request, 2026-12-03): the progress's nine
+    labels and its timeline's cost ~0.5 ms that way of its 3.6 ms.
+    """
+    return _labels(choices, get_language()).get(value, value)
+
+
+@cache
+def _labels(choices: type[models.Choices], language: str | None) -> dict[Any, str]:
+    return {member.value: str(member.label) for member in choices}

@@ -6,11 +6,11 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 
-from core.fast import audit_insert, representation
+from core.fast import audit_insert, label, representation
 from core.models import AuditLog
 from volunteers.tests.factories import UserFactory
 
@@ -109,3 +109,26 @@ def test_a_dict_without_a_field_or_an_object_goes_to_drf():
         when = dt.date(2026, 5, 1)
 
     assert brief(Obj()) == Inner(Obj()).data
+
+
+def test_a_label_is_what_get_foo_display_answers_in_every_language():
+    from card_service.models import CardApplication, CardEvent, CardStatus
+
+    app = CardApplication()
+    event = CardEvent()
+    pairs = [
+        (CardStatus, app, "status"),
+        (CardApplication.ApplyType, app, "apply_type"),
+        (CardApplication.Product, app, "product"),
+        (CardApplication.Delivery, app, "delivery"),
+        (CardApplication.FeePayer, app, "fee_payer"),
+        (CardEvent.Source, event, "source"),
+    ]
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            for choices, obj, name in pairs:
+                for value in [*choices.values, "no-such-value"]:
+                    setattr(obj, name, value)
+                    assert label(choices, value) == getattr(obj, f"get_{name}_display")()
+                    if value in choices.values:
+                        assert label(choices, value) == str(choices(value).label)
