@@ -344,8 +344,7 @@ def _write(cur: Any, partner: str, pf: PartnerFile, kinds: dict[str, list[str]])
     )
     if CARD_MOVED:
         cur.execute("SELECT app_id, target FROM _life WHERE before <> target ORDER BY seq")
-        for app_id, status in cur.fetchall():
-            CARD_MOVED.fire(app_id, status)
+        CARD_MOVED.fire_each(cur.fetchall())
     if FIRST_SPEND:
         cur.execute("SELECT app_id, event_time FROM _first ORDER BY seq")
         firsts = cur.fetchall()

@@ -49,13 +49,23 @@ class Hook:
         self.__doc__ = doc
         self._receivers: list[Any] = []
         self._by_key: dict[str, Any] = {}
+        self._many: dict[Any, Callable[[list[tuple[Any, ...]]], Any]] = {}
 
     def __repr__(self) -> str:
         return f"<Hook {self.name} ({self.when})>"
 
-    def connect(self, receiver: Any, *, key: str | None = None) -> None:
+    def connect(
+        self,
+        receiver: Any,
+        *,
+        key: str | None = None,
+        many: Callable[[list[tuple[Any, ...]]], Any] | None = None,
+    ) -> None:
         """Register ``receiver`` (for ``key`` on a keyed hook). The same receiver again is
-        ignored; another one for a key already taken is a programming error."""
+        ignored; another one for a key already taken is a programming error. ``many``, on a
+        broadcast hook, is the receiver's set-wise form: ``fire_each`` hands it the whole
+        list of argument tuples at once (e.g. one statement for a thousand cards) instead of
+        calling ``receiver`` once per tuple; it must do what those calls would."""
         if self.keyed:
             if key is None:
                 raise TypeError(f"{self.name} is keyed: connect(receiver, key=...)")
@@ -68,6 +78,8 @@ class Hook:
             raise TypeError(f"{self.name} is not keyed")
         if receiver not in self._receivers:
             self._receivers.append(receiver)
+        if many is not None:
+            self._many[receiver] = many
 
     def fire(self, *args: Any, **kwargs: Any) -> None:
         """Call every receiver now (in the transaction) or at the commit."""
@@ -88,15 +100,19 @@ class Hook:
 
     def fire_each(self, calls: Iterable[tuple[Any, ...]]) -> None:
         """``fire(*args)`` for each ``args`` of ``calls`` (a set-wise move of thousands of
-        rows): after the commit, one callback per receiver makes its calls in order."""
+        rows): one call per receiver of its set-wise form (``connect(many=)``) with the whole
+        list, else its calls in order; after the commit, one callback per receiver."""
         self._broadcast()
         calls = list(calls)
+        if not calls:
+            return
         for receiver in self._receivers:
+            many = self._many.get(receiver)
+            run = partial(many, calls) if many else partial(_call_each, receiver, calls)
             if self.when is IN_TRANSACTION:
-                for args in calls:
-                    receiver(*args)
+                run()
             else:
-                transaction.on_commit(partial(_call_each, receiver, calls))
+                transaction.on_commit(run)
 
     def _broadcast(self) -> None:
         if self.keyed:
@@ -122,12 +138,12 @@ class Hook:
     @contextmanager
     def replaced(self, *receivers: Callable[..., Any]) -> Iterator[None]:
         """Tests: only ``receivers`` are connected while the block runs (none: silence)."""
-        saved = self._receivers
-        self._receivers = list(receivers)
+        saved, saved_many = self._receivers, self._many
+        self._receivers, self._many = list(receivers), {}
         try:
             yield
         finally:
-            self._receivers = saved
+            self._receivers, self._many = saved, saved_many
 
 
 def _call_each(receiver: Callable[..., Any], calls: list[tuple[Any, ...]]) -> None:

@@ -10,6 +10,8 @@ class InsuranceConfig(AppConfig):
         from card_service.lifecycle import CARD_MOVED
         from insurance import exchange, services
 
-        CARD_MOVED.connect(services.coverage_on_card_transition)
+        CARD_MOVED.connect(
+            services.coverage_on_card_transition, many=services.coverage_on_card_transitions
+        )
         register_outbound(exchange.SERVICE_FILE)
         register_inbound(exchange.POLICY_FILE)

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -143,6 +144,16 @@ class _Dialect:
             return ", EXTRACT(MONTH FROM a)::int AS am, EXTRACT(DAY FROM a)::int AS ad"
         return ""
 
+    def in_list(self, name: str) -> str:
+        """``IN`` the list parameter ``name``: an array on PostgreSQL, JSON text on SQLite
+        (``list_param``)."""
+        if self.pg:
+            return f"= ANY(%({name})s)"
+        return f"IN (SELECT value FROM json_each(%({name})s))"
+
+    def list_param(self, values: list[int]) -> list[int] | str:
+        return values if self.pg else json.dumps(values)
+
     def index_of(self, d: str) -> str:
         """Coverage year index of date ``d`` relative to anc (see ``year_index_of``)."""
         return (
@@ -150,10 +161,11 @@ class _Dialect:
         )
 
 
-def coverage_sql(vendor: str, *, one: bool = False) -> str:
+def coverage_sql(vendor: str, *, one: bool = False, some: bool = False) -> str:
     """The one SELECT of the coverage years: (volunteer_id, year_index, starts_on, ends_on,
-    covered, reason, qualifying_date, computed_at). Parameters: today, max_k, computed_at,
-    and volunteer_id when ``one`` (the years of that volunteer only).
+    covered, reason, qualifying_date, computed_at). Parameters: today, max_k, computed_at;
+    volunteer_id when ``one`` (the years of that volunteer only); volunteer_ids, a list,
+    when ``some`` (theirs only).
 
     Everything is a hash join or a GROUP BY over whole tables, never a per-row subquery:
     ``anc`` the first activation per volunteer; ``yr`` its years up to today; ``svc`` and
@@ -173,8 +185,13 @@ def coverage_sql(vendor: str, *, one: bool = False) -> str:
     # "Held until further notice": the end of a card that is not (yet) terminal.
     forever = "DATE '9999-12-31'" if q.pg else "'9999-12-31'"
     # One volunteer: their cards only; the other CTEs join these.
-    only = "AND volunteer_id = %(volunteer_id)s" if one else ""
-    only_c = "WHERE c.volunteer_id = %(volunteer_id)s" if one else ""
+    only = only_c = ""
+    if one:
+        only = "AND volunteer_id = %(volunteer_id)s"
+        only_c = "WHERE c.volunteer_id = %(volunteer_id)s"
+    elif some:
+        only = f"AND volunteer_id {q.in_list('volunteer_ids')}"
+        only_c = f"WHERE c.volunteer_id {q.in_list('volunteer_ids')}"
     # Only constants and the dialect's fixed fragments are formatted in; values are parameters.
     return f"""
 WITH RECURSIVE n(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM n WHERE k < %(max_k)s),
@@ -290,15 +307,35 @@ def coverage_volunteer_refresh(volunteer_id: int, *, today: dt.date | None = Non
     """Replace one volunteer's rows of ``CoverageYear`` by the same statement restricted to
     them, e.g. as soon as a card is activated; returns the number of years. Atomic, so a
     reader sees the old years or the new ones."""
+    return coverage_volunteers_refresh([volunteer_id], today=today)
+
+
+# Volunteers per statement: a bank file activates hundreds of cards at once.
+REFRESH_CHUNK = 1000
+
+
+def coverage_volunteers_refresh(volunteer_ids: list[int], *, today: dt.date | None = None) -> int:
+    """``coverage_volunteer_refresh`` for many volunteers at once: their rows replaced by the
+    same statement restricted to them, a DELETE and an INSERT … SELECT per
+    ``REFRESH_CHUNK`` volunteers, in one transaction. Returns the number of years.
+
+    bench (``exchange_inbound.py``, 500 cards activated by a 1,000,000-record BOC file,
+    2026-12-03): one refresh per card after the commit cost ~2 s, about 4 ms each."""
     today = today or timezone.localdate()
+    ids = sorted(set(volunteer_ids))
+    q = _Dialect(connection.vendor)
+    total = 0
     with transaction.atomic(), connection.cursor() as cur:
-        CoverageYear.objects.filter(volunteer_id=volunteer_id).delete()
-        earliest = _earliest_activation(volunteer_id=volunteer_id)
-        if earliest is None:
-            return 0
-        params = _params(today, earliest, timezone.now(), volunteer_id=volunteer_id)
-        cur.execute(_INSERT + coverage_sql(connection.vendor, one=True), params)
-        return cur.rowcount
+        for start in range(0, len(ids), REFRESH_CHUNK):
+            chunk = ids[start : start + REFRESH_CHUNK]
+            CoverageYear.objects.filter(volunteer_id__in=chunk).delete()
+            earliest = _earliest_activation(volunteer_id__in=chunk)
+            if earliest is None:
+                continue
+            params = _params(today, earliest, timezone.now(), volunteer_ids=q.list_param(chunk))
+            cur.execute(_INSERT + coverage_sql(connection.vendor, some=True), params)
+            total += cur.rowcount
+    return total
 
 
 def volunteer_coverage(volunteer_id: int, *, today: dt.date | None = None) -> list[YearResult]:

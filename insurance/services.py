@@ -53,23 +53,30 @@ def coverage_on_card_transition(application_id: int, to_status: str) -> None:
     """After a card's move commits: an activation starts (or carries on) the volunteer's
     coverage years, so their rows are recomputed at once instead of at night. A failure is
     logged, never raised into the bank file that moved the card: the nightly job repairs it."""
-    from card_service.models import CardStatus
-    from insurance.coverage import coverage_volunteer_refresh
+    coverage_on_card_transitions([(application_id, to_status)])
 
-    if to_status != CardStatus.ACTIVATED:
+
+def coverage_on_card_transitions(moves: list[tuple[int, str]]) -> None:
+    """``coverage_on_card_transition`` for every (application, new status) of a bank file at
+    once: the activated cards' volunteers are refreshed together (``CARD_MOVED.fire_each``)."""
+    from card_service.models import CardStatus
+    from insurance.coverage import coverage_volunteers_refresh
+
+    activated = [app for app, status in moves if status == CardStatus.ACTIVATED]
+    if not activated:
         return
-    volunteer_id = (
-        CardApplication.objects.filter(pk=application_id)
+    volunteer_ids = list(
+        CardApplication.objects.filter(pk__in=activated)
         .values_list("volunteer_id", flat=True)
-        .first()
+        .distinct()
     )
-    if volunteer_id is None:
+    if not volunteer_ids:
         return
     try:
-        coverage_volunteer_refresh(volunteer_id)
+        coverage_volunteers_refresh(volunteer_ids)
     except Exception:
         logger.exception(
-            "coverage refresh after activation failed (application %s)", application_id
+            "coverage refresh after activation failed (%d applications)", len(activated)
         )
 
 

@@ -64,6 +64,25 @@ def test_fire_each_makes_every_call_in_order_in_the_transaction_or_at_the_commit
     assert calls[3:] == [("later", 3, "sent"), ("later", 1, "sent"), ("later", 2, "sent")]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_fire_each_hands_the_whole_list_to_a_receivers_set_wise_form():
+    now, later = _hook(IN_TRANSACTION), _hook(AFTER_COMMIT)
+    calls = []
+    now.connect(lambda i: calls.append(("one", i)), many=lambda c: calls.append(("now", c)))
+    later.connect(lambda i: calls.append(("one", i)), many=lambda c: calls.append(("later", c)))
+    with transaction.atomic():
+        now.fire_each((i,) for i in (3, 1))
+        later.fire_each((i,) for i in (3, 1))
+        later.fire_each([])  # nothing moved: no call at all
+        assert calls == [("now", [(3,), (1,)])]
+        now.fire(5)  # one call still goes to the receiver itself
+        assert calls[-1] == ("one", 5)
+    assert calls[2:] == [("later", [(3,), (1,)])]
+    with now.replaced():
+        now.fire_each([(9,)])
+    assert calls[-1] == ("later", [(3,), (1,)])
+
+
 def test_a_receiver_connected_twice_runs_once_and_replaced_silences_it():
     hook = _hook(IN_TRANSACTION)
     calls = []

@@ -4,6 +4,8 @@ hours, purchases of zero, and events on and around every anniversary."""
 
 from __future__ import annotations
 
+from unittest import mock
+
 import datetime as dt
 import random
 from collections import defaultdict
@@ -229,6 +231,18 @@ def test_setwise_and_per_volunteer_agree_on_a_random_population():
         assert [y.key() for y in coverage.volunteer_coverage(vid, today=TODAY)] == table.get(
             vid, []
         )
+    # A bank file's refresh of many volunteers at once, in chunks: the same rows, and the
+    # other volunteers' rows untouched.
+    nightly = list(CoverageYear.objects.order_by("volunteer_id", "year_index").values_list(
+        "volunteer_id", "year_index", "starts_on", "ends_on", "covered", "reason",
+        "qualifying_date"))  # fmt: skip
+    some = ids[::3]
+    CoverageYear.objects.filter(volunteer_id__in=some).update(covered=False, reason="no_card")
+    with mock.patch.object(coverage, "REFRESH_CHUNK", 7):
+        coverage.coverage_volunteers_refresh(some, today=TODAY)
+    assert list(CoverageYear.objects.order_by("volunteer_id", "year_index").values_list(
+        "volunteer_id", "year_index", "starts_on", "ends_on", "covered", "reason",
+        "qualifying_date")) == nightly  # fmt: skip
     reasons = set(CoverageYear.objects.values_list("reason", flat=True))
     # The population exercises every rule.
     assert reasons == set(CoverageYear.Reason.values)
