@@ -149,7 +149,7 @@ class _Dialect:
         (``list_param``)."""
         if self.pg:
             return f"= ANY(%({name})s)"
-        return f"IN (SELECT value FROM json_each(%({name})s))"
+        return f"IN (SELECT value FROM json_each(%({name})s))"  # noqa: S608  (a parameter)
 
     def list_param(self, values: list[int]) -> list[int] | str:
         return values if self.pg else json.dumps(values)

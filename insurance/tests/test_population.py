@@ -4,11 +4,10 @@ hours, purchases of zero, and events on and around every anniversary."""
 
 from __future__ import annotations
 
-from unittest import mock
-
 import datetime as dt
 import random
 from collections import defaultdict
+from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
