@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from functools import cache
 from typing import Any
 
 from django.db import connection
@@ -27,6 +26,7 @@ from django.views.decorators.csrf import csrf_exempt
 from card_service.fast import progress_statements
 from config.urls import urlpatterns as project_urlpatterns
 from core.fast import audit_statement
+from uniforms.fast import state_statement as uniform_statement
 from volunteers import identity
 from volunteers.fast import token_statement, volunteer_statement
 from volunteers.roles import HOTLINE_GROUP
@@ -73,15 +73,6 @@ def _find_by_id_number(cur: Any, body: dict) -> tuple | None:
     return cur.fetchone()
 
 
-@cache
-def _uniform_sql() -> str:
-    from uniforms.models import UniformOrder
-
-    qs = UniformOrder.objects.filter(volunteer_id=0).values_list("status", "first_spend_at")
-    sql, _ = qs[:1].query.sql_with_params()
-    return sql
-
-
 def _cards(cur: Any, volunteer_id: int) -> list[dict]:
     apps_sql, apps, _, _, events_sql, events = progress_statements(connection.alias)
     cur.execute(apps_sql, [volunteer_id, 20])
@@ -97,7 +88,7 @@ def _cards(cur: Any, volunteer_id: int) -> list[dict]:
             cards[r[i_app]]["events"].append([r[i_to], r[i_at].isoformat()])
         current = next(iter(cards.values()))
         if current["status"] == "activated":
-            cur.execute(_uniform_sql(), [volunteer_id])
+            cur.execute(uniform_statement(connection.alias), [volunteer_id])
             cur.fetchall()
     return list(cards.values())
 

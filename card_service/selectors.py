@@ -185,10 +185,11 @@ def _timeline(app: CardApplication, events: list[CardEvent]) -> list[dict[str, A
         note = ev.note
         if ev.to_status == S.REJECTED and not ev.fact:
             note = rejection_reason(app.reason_code, app.reason_text)
+        at = timezone.localtime(ev.at)
         rows.append(
             {
-                "at": _local(ev.at),
-                "date": timezone.localdate(ev.at),
+                "at": at,
+                "date": at.date(),
                 "status": ev.fact or ev.to_status,
                 "label": label,
                 "source": ev.source,

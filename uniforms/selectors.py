@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from card_service.models import Bank, CardSpend
 from core.errors import PermissionDenied
+from uniforms import fast
 from uniforms.models import UniformEvent, UniformOrder, UniformOrderLine, UniformStatus
 from uniforms.services import EXTRA_UNIFORM_PHONE
 from volunteers.models import Volunteer
@@ -58,12 +59,7 @@ def expected_window(first_spend_date: dt.date) -> tuple[dt.date, dt.date]:
 def uniform_state(volunteer_id: int) -> tuple[str, dt.date] | None:
     """The volunteer's uniform order status and first-purchase date (one uniform per
     volunteer), or None before the first purchase; one small query for the card page."""
-    row = (
-        UniformOrder.objects.filter(volunteer_id=volunteer_id)
-        .values_list("status", "first_spend_at")
-        .first()
-    )
-    return (row[0], timezone.localdate(row[1])) if row else None
+    return fast.uniform_state(volunteer_id)
 
 
 def uniform_order_of(volunteer: Volunteer) -> UniformOrder | None:
