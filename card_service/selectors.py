@@ -21,6 +21,7 @@ from card_service.models import (
     CardEvent,
     CardStatus,
 )
+from core.audit_actions import AuditAction
 from core.errors import NotFound, PermissionDenied, ValidationFailed
 from core.masking import mask_name
 from core.services import audit_log_write
@@ -493,7 +494,7 @@ def hotline_card_progress(
             volunteer_no=volunteer_no,
         )
     audit_log_write(
-        action="hotline_card_progress",
+        action=AuditAction.HOTLINE_CARD_PROGRESS,
         actor=user,
         target_type="volunteers.volunteer",
         target_id=volunteer.pk if volunteer else "",
