@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from activities.disclosure import counted_sql
 from activities.models import ActiveVolunteerRank
+from core.audit_actions import AuditAction
 from core.masking import mask_name
 from core.services import audit_log_write
 
@@ -92,7 +93,7 @@ def ranking_rebuild(*, on: dt.date | None = None, now: dt.datetime | None = None
             for index in model._meta.indexes:
                 editor.add_index(model, index)
     audit_log_write(
-        action="active_ranking_rebuild",
+        action=AuditAction.ACTIVE_RANKING_REBUILD,
         target_type="activities.activevolunteerrank",
         data={"on": str(on), "rows": rows},
     )

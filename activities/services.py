@@ -30,6 +30,7 @@ from activities.models import (
     SignUp,
 )
 from activities.selectors import activity_for_admin
+from core.audit_actions import AuditAction
 from core.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationFailed
 from core.notify import notify
 from core.services import audit_log_write
@@ -217,7 +218,7 @@ def activity_create(
         ActivityDay(activity=activity, date=d, starts_at=_aware(d, s), ends_at=_aware(d, e))
         for d, s, e in sorted(days)
     )
-    audit_log_write(action="activity_create", actor=admin, target=activity)
+    audit_log_write(action=AuditAction.ACTIVITY_CREATE, actor=admin, target=activity)
     return activity
 
 
@@ -283,7 +284,10 @@ def activity_update(
         for d, s, e in sorted(days)
     )
     audit_log_write(
-        action="activity_update", actor=admin, target=activity, data={"fields": sorted(fields)}
+        action=AuditAction.ACTIVITY_UPDATE,
+        actor=admin,
+        target=activity,
+        data={"fields": sorted(fields)},
     )
     return activity
 
@@ -300,7 +304,10 @@ def _transition(activity: Activity, to: str, *, actor: Any, now: dt.datetime | N
     activity.status_changed_at = _now(now)
     activity.save(update_fields=["status", "status_changed_at"])
     audit_log_write(
-        action="activity_transition", actor=actor, target=activity, data={"from": old, "to": to}
+        action=AuditAction.ACTIVITY_TRANSITION,
+        actor=actor,
+        target=activity,
+        data={"from": old, "to": to},
     )
 
 
@@ -392,7 +399,10 @@ def signup_create(
         decided_at=_now(now) if invited else None,
     )
     audit_log_write(
-        action="signup_create", actor=volunteer.user, target=signup, data={"invited": invited}
+        action=AuditAction.SIGNUP_CREATE,
+        actor=volunteer.user,
+        target=signup,
+        data={"invited": invited},
     )
     return signup
 
@@ -408,6 +418,12 @@ def _locked_signup_for_admin(admin: Any, signup_id: int) -> SignUp:
     )
 
 
+_SIGNUP_AUDIT = {
+    SignUp.Status.ADMITTED: AuditAction.SIGNUP_ADMITTED,
+    SignUp.Status.REMOVED: AuditAction.SIGNUP_REMOVED,
+}
+
+
 def _signup_transition(signup: SignUp, to: str, *, admin: Any, now: dt.datetime | None) -> None:
     if to not in SignUp.TRANSITIONS[signup.status]:
         raise IllegalTransition(
@@ -418,7 +434,7 @@ def _signup_transition(signup: SignUp, to: str, *, admin: Any, now: dt.datetime 
     signup.decided_at = _now(now)
     signup.decided_by = admin
     signup.save(update_fields=["status", "decided_at", "decided_by"])
-    audit_log_write(action=f"signup_{to}", actor=admin, target=signup)
+    audit_log_write(action=_SIGNUP_AUDIT[to], actor=admin, target=signup)
 
 
 @transaction.atomic
@@ -470,7 +486,7 @@ def invitation_create(*, admin: Any, activity_id: int, volunteer_id: int) -> Inv
         activity=activity, volunteer=volunteer, defaults={"invited_by": admin}
     )
     if created:
-        audit_log_write(action="invitation_create", actor=admin, target=invitation)
+        audit_log_write(action=AuditAction.INVITATION_CREATE, actor=admin, target=invitation)
         _after_commit(volunteer.user, notifications.invited_text(activity), ("wechat", "site"))
     return invitation
 
@@ -499,7 +515,7 @@ def face_check_record(
     face_check = FaceCheck.objects.create(
         volunteer=signup.volunteer, activity=activity, checked_by=admin, checked_at=_now(now)
     )
-    audit_log_write(action="face_check_record", actor=admin, target=face_check)
+    audit_log_write(action=AuditAction.FACE_CHECK_RECORD, actor=admin, target=face_check)
     return face_check
 
 
@@ -523,6 +539,9 @@ def _check_window(day: ActivityDay, at: dt.datetime) -> None:
             code="outside_window",
             extra={"opens": opens.isoformat(), "closes": closes.isoformat()},
         )
+
+
+_ATTENDANCE_AUDIT = {"in": AuditAction.ATTENDANCE_IN, "out": AuditAction.ATTENDANCE_OUT}
 
 
 def _record(
@@ -581,7 +600,7 @@ def _record(
     else:
         raise ValidationFailed("请选择签到或签退", code="action", extra={"field": "action"})
     audit_log_write(
-        action=f"attendance_{action}",
+        action=_ATTENDANCE_AUDIT[action],
         actor=by or volunteer.user,
         target=att,
         data={"method": method, "day": day.pk},
@@ -763,7 +782,11 @@ def hours_decide(
         ]
     )
     audit_log_write(
-        action="hours_decide", actor=admin, target=entry, reason=reason, data={"approve": approve}
+        action=AuditAction.HOURS_DECIDE,
+        actor=admin,
+        target=entry,
+        reason=reason,
+        data={"approve": approve},
     )
     _after_commit(
         entry.volunteer.user,
@@ -827,7 +850,7 @@ def hours_backfill(
     entry = _hours_create(
         attendance=att, source=HoursEntry.Source.BACKFILL, at=at, approved_by=admin, reason=reason
     )
-    audit_log_write(action="hours_backfill", actor=admin, target=entry, reason=reason)
+    audit_log_write(action=AuditAction.HOURS_BACKFILL, actor=admin, target=entry, reason=reason)
     return entry
 
 
@@ -886,7 +909,7 @@ def hours_dispute_raise(
     entry.under_dispute = True
     entry.save(update_fields=["under_dispute"])
     audit_log_write(
-        action="hours_dispute_raise",
+        action=AuditAction.HOURS_DISPUTE_RAISE,
         actor=user,
         target=dispute,
         reason=reason,
@@ -977,7 +1000,7 @@ def hours_dispute_answer(
         ]
     )
     audit_log_write(
-        action="hours_dispute_answer",
+        action=AuditAction.HOURS_DISPUTE_ANSWER,
         actor=admin,
         target=dispute,
         reason=answer,

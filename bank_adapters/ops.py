@@ -11,6 +11,7 @@ from django.utils import timezone
 from bank_adapters import selectors
 from bank_adapters.models import Alert, Partner
 from bank_adapters.progress import exchange_progress_rows
+from core.audit_actions import AuditAction
 from core.errors import Conflict, NotFound, PermissionDenied
 from core.services import audit_log_write
 from volunteers.roles import is_operations
@@ -63,7 +64,7 @@ def alert_resolve(*, alert_id: int, actor: Any, note: str = "") -> Alert:
     alert.resolved_by = actor
     alert.save(update_fields=["resolved_at", "resolved_by"])
     audit_log_write(
-        action="alert_resolve",
+        action=AuditAction.ALERT_RESOLVE,
         actor=actor,
         target=alert,
         reason=note,

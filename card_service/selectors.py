@@ -21,6 +21,7 @@ from card_service.models import (
     CardEvent,
     CardStatus,
 )
+from core.audit_actions import AuditAction
 from core.errors import NotFound, PermissionDenied, ValidationFailed
 from core.fast import label as fast_label
 from core.masking import mask_name
@@ -491,7 +492,7 @@ def hotline_card_progress(
             volunteer_no=volunteer_no,
         )
     audit_log_write(
-        action="hotline_card_progress",
+        action=AuditAction.HOTLINE_CARD_PROGRESS,
         actor=user,
         target_type="volunteers.volunteer",
         target_id=volunteer.pk if volunteer else "",

@@ -24,6 +24,7 @@ from card_service.models import (
     CardStatus,
 )
 from card_service.rules import refuse
+from core.audit_actions import AuditAction
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from core.notify import notify
 from core.services import audit_log_write
@@ -307,7 +308,7 @@ def card_application_submit(
             app, CardStatus.QUEUED, source=CardEvent.Source.SYSTEM, at=now, note="实名认证已通过"
         )
     audit_log_write(
-        action="card_application_submit",
+        action=AuditAction.CARD_APPLICATION_SUBMIT,
         actor=actor,
         target=app,
         data={"bank": bank.code, "product": product, "apply_type": app.apply_type},
@@ -336,7 +337,7 @@ def card_application_withdraw(*, application_id: int, actor: Any) -> CardApplica
     if app.status not in (CardStatus.SUBMITTED, CardStatus.QUEUED) or app.batch_id:
         raise Conflict("申请已报送银行，不能撤回", code="withdraw_too_late")
     transition(app, CardStatus.WITHDRAWN, source=CardEvent.Source.VOLUNTEER, actor=actor)
-    audit_log_write(action="card_application_withdraw", actor=actor, target=app)
+    audit_log_write(action=AuditAction.CARD_APPLICATION_WITHDRAW, actor=actor, target=app)
     return app
 
 
@@ -410,7 +411,7 @@ def card_application_identity_corrected(*, volunteer_id: int) -> str | None:
             note="姓名或证件更正后不符合办理条件",
         )
         audit_log_write(
-            action="card_application_withdraw",
+            action=AuditAction.CARD_APPLICATION_WITHDRAW,
             target=app,
             reason=exc.code,
             data={"by": "identity_correction"},
@@ -428,7 +429,9 @@ def card_application_identity_corrected(*, volunteer_id: int) -> str | None:
         transition(
             app, CardStatus.SUBMITTED, source=CardEvent.Source.SYSTEM, note=IDENTITY_HELD_NOTE
         )
-    audit_log_write(action="card_application_identity_corrected", target=app, data={"held": held})
+    audit_log_write(
+        action=AuditAction.CARD_APPLICATION_IDENTITY_CORRECTED, target=app, data={"held": held}
+    )
     text = f"您的志愿者证申请（{app.application_no}）已按更正后的信息更新" + (
         "，实名认证通过后再报送银行。" if held else "，将按原计划报送银行。"
     )

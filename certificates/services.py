@@ -14,6 +14,7 @@ from activities.selectors import minutes_to_hours, volunteer_star_level
 from certificates import selectors, signing
 from certificates.models import Certificate
 from certificates.pdf import render_certificate_pdf
+from core.audit_actions import AuditAction
 from core.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationFailed
 from core.notify import notify
 from core.services import audit_log_write
@@ -99,7 +100,7 @@ def certificate_request(
         activity=activity,
     )
     audit_log_write(
-        action="certificate.request",
+        action=AuditAction.CERTIFICATE_REQUEST,
         actor=volunteer.user,
         target=cert,
         data={"scope": scope, "activity_id": activity_id},
@@ -227,7 +228,7 @@ def certificate_render(*, certificate_id: int, now: dt.datetime | None = None) -
             cert.save()
             cert.organisations.set(org_ids)
             audit_log_write(
-                action="certificate.ready",
+                action=AuditAction.CERTIFICATE_READY,
                 target=cert,
                 data={"number": cert.number, "key_id": kid, "digest": digest},
             )
@@ -243,7 +244,9 @@ def certificate_render(*, certificate_id: int, now: dt.datetime | None = None) -
                 cert.error = message[:200]
                 cert.save(update_fields=["status", "error"])
                 audit_log_write(
-                    action="certificate.failed", target=cert, data={"error": type(exc).__name__}
+                    action=AuditAction.CERTIFICATE_FAILED,
+                    target=cert,
+                    data={"error": type(exc).__name__},
                 )
         return cert
 
@@ -271,7 +274,7 @@ def certificate_revoke(
     cert.revoke_reason = reason
     cert.save(update_fields=["status", "revoked_at", "revoked_by", "revoke_reason"])
     audit_log_write(
-        action="certificate.revoke", actor=admin, target=cert, reason=reason,
+        action=AuditAction.CERTIFICATE_REVOKE, actor=admin, target=cert, reason=reason,
         data={"number": cert.number},
     )  # fmt: skip
     user = cert.volunteer.user

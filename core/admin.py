@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.db.models import Count, Q
 
 from core.admin_mixins import AppendOnlyAdmin, OperationsMayEdit
+from core.audit_actions import AuditAction
 from core.models import AuditLog, Notification, WorkCalendarDay, WorkCalendarYear
 from core.services import audit_log_write
 
@@ -57,7 +58,7 @@ class WorkCalendarYearAdmin(OperationsMayEdit, admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         obj = form.instance
         audit_log_write(
-            action="work_calendar_change" if change else "work_calendar_add",
+            action=AuditAction.WORK_CALENDAR_CHANGE if change else AuditAction.WORK_CALENDAR_ADD,
             actor=request.user,
             target=obj,
             data={
@@ -69,14 +70,17 @@ class WorkCalendarYearAdmin(OperationsMayEdit, admin.ModelAdmin):
 
     def delete_model(self, request, obj) -> None:
         audit_log_write(
-            action="work_calendar_delete", actor=request.user, target=obj, data={"year": obj.year}
+            action=AuditAction.WORK_CALENDAR_DELETE,
+            actor=request.user,
+            target=obj,
+            data={"year": obj.year},
         )
         super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset) -> None:
         for obj in queryset:
             audit_log_write(
-                action="work_calendar_delete",
+                action=AuditAction.WORK_CALENDAR_DELETE,
                 actor=request.user,
                 target=obj,
                 data={"year": obj.year},

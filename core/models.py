@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.audit_actions import AuditAction
+
 
 class AuditLogQuerySet(models.QuerySet):
     def update(self, **kwargs):
@@ -28,7 +30,7 @@ class AuditLog(models.Model):
         verbose_name=_("操作人"),
     )
     actor_label = models.CharField(_("操作来源"), max_length=64, blank=True)
-    action = models.CharField(_("动作"), max_length=64, db_index=True)
+    action = models.CharField(_("动作"), max_length=64, choices=AuditAction.choices, db_index=True)
     target_type = models.CharField(_("对象类型"), max_length=64, blank=True)
     target_id = models.CharField(_("对象"), max_length=64, blank=True, db_index=True)
     reason = models.CharField(_("原因"), max_length=200, blank=True)

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from core.audit_actions import AuditAction
 from core.fast import audit_insert
 from core.masking import mask_text
 from core.models import AuditLog
@@ -14,7 +15,7 @@ from core.models import AuditLog
 
 def audit_log_write(
     *,
-    action: str,
+    action: AuditAction,
     actor: Any = None,
     actor_label: str = "",
     target: Any = None,
@@ -23,7 +24,8 @@ def audit_log_write(
     reason: str = "",
     data: dict[str, Any] | None = None,
 ) -> AuditLog:
-    """Append one audit row. Free text in ``reason`` is masked; ``data`` must hold no clear
+    """Append one audit row. ``action`` is a member of ``AuditAction`` (a value that is not
+    one raises ValueError). Free text in ``reason`` is masked; ``data`` must hold no clear
     personal data (callers pass masked values or ids)."""
     if target is not None:
         target_type = target_type or target._meta.label_lower
@@ -34,7 +36,7 @@ def audit_log_write(
     row = AuditLog(
         actor=user,
         actor_label=actor_label[:64],
-        action=action,
+        action=AuditAction(action),
         target_type=target_type,
         target_id=str(target_id),
         reason=mask_text(reason)[:200],
@@ -59,7 +61,7 @@ def notification_mark_read(*, user: Any, notification_id: int | None = None) -> 
     changed = qs.update(read_at=timezone.now())
     if changed:
         audit_log_write(
-            action="notification_mark_read",
+            action=AuditAction.NOTIFICATION_MARK_READ,
             actor=user,
             target_type="core.notification",
             target_id=notification_id or "all",

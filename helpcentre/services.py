@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import models, transaction
 
+from core.audit_actions import AuditAction
 from core.services import audit_log_write
 from helpcentre.files import download_name, format_of
 from helpcentre.models import Category, Download, Question
@@ -29,8 +30,18 @@ def _value(obj: models.Model, name: str) -> Any:
     return value
 
 
-def _action(obj: models.Model, verb: str) -> str:
-    return f"help_{obj._meta.model_name}_{verb}"
+# What each edit of each kind of content is, in the audit log.
+_AUDIT: dict[tuple[type[models.Model], str], AuditAction] = {
+    (Category, "add"): AuditAction.HELP_CATEGORY_ADD,
+    (Category, "change"): AuditAction.HELP_CATEGORY_CHANGE,
+    (Category, "delete"): AuditAction.HELP_CATEGORY_DELETE,
+    (Question, "add"): AuditAction.HELP_QUESTION_ADD,
+    (Question, "change"): AuditAction.HELP_QUESTION_CHANGE,
+    (Question, "delete"): AuditAction.HELP_QUESTION_DELETE,
+    (Download, "add"): AuditAction.HELP_DOWNLOAD_ADD,
+    (Download, "change"): AuditAction.HELP_DOWNLOAD_CHANGE,
+    (Download, "delete"): AuditAction.HELP_DOWNLOAD_DELETE,
+}
 
 
 @transaction.atomic
@@ -48,7 +59,7 @@ def help_content_save(
         _download_describe(obj)
     obj.save()
     audit_log_write(
-        action=_action(obj, "add" if created else "change"),
+        action=_AUDIT[type(obj), "add" if created else "change"],
         actor=actor,
         target=obj,
         data={
@@ -90,7 +101,7 @@ def help_content_delete(*, actor: Any, obj: HelpContent) -> None:
     with what it held; a download's file goes once the deletion is committed."""
     fields = [f.name for f in obj._meta.concrete_fields if f.name not in ("id",)]
     audit_log_write(
-        action=_action(obj, "delete"),
+        action=_AUDIT[type(obj), "delete"],
         actor=actor,
         target=obj,
         data={"slug": obj.slug, "deleted": {name: _plain(_value(obj, name)) for name in fields}},

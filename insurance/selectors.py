@@ -13,6 +13,7 @@ from django.utils import timezone
 from activities.selectors import attendance_at
 from card_service.models import CardApplication
 from card_service.selectors import card_progress
+from core.audit_actions import AuditAction
 from core.errors import PermissionDenied, ValidationFailed
 from core.masking import mask_text
 from core.services import audit_log_write
@@ -144,7 +145,7 @@ def _find(
     app = CardApplication.objects.select_related("volunteer").filter(card_ref=ref).first()
     found = app.volunteer if app else None
     audit_log_write(
-        action="hotline_lookup",
+        action=AuditAction.HOTLINE_LOOKUP,
         actor=user,
         target_type="volunteers.volunteer",
         target_id=found.pk if found else "",
@@ -301,7 +302,7 @@ def hotline_coverage(
         "card_progress": card_progress(volunteer),
     }
     audit_log_write(
-        action="insurance_coverage_lookup",
+        action=AuditAction.INSURANCE_COVERAGE_LOOKUP,
         actor=user,
         target=volunteer,
         reason=reason,

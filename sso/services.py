@@ -7,6 +7,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.audit_actions import AuditAction
 from core.errors import Conflict, NotFound
 from core.services import audit_log_write
 from sso.models import OidcLink
@@ -34,7 +35,9 @@ def oidc_link_create(*, user: Any, issuer: str, sub: str) -> OidcLink:
             link = OidcLink.objects.create(user=user, issuer=issuer, sub=sub)
     except IntegrityError as exc:  # a concurrent link of the same identity
         raise Conflict("该一号通账号已绑定其他志愿者账号。", code="sso_identity_taken") from exc
-    audit_log_write(action="oidc_link_create", actor=user, target=link, data={"issuer": issuer})
+    audit_log_write(
+        action=AuditAction.OIDC_LINK_CREATE, actor=user, target=link, data={"issuer": issuer}
+    )
     return link
 
 
@@ -46,7 +49,10 @@ def oidc_link_remove(*, user: Any) -> None:
         raise NotFound("您的账号尚未绑定一号通", code="sso_not_linked")
     for link in links:
         audit_log_write(
-            action="oidc_link_remove", actor=user, target=link, data={"issuer": link.issuer}
+            action=AuditAction.OIDC_LINK_REMOVE,
+            actor=user,
+            target=link,
+            data={"issuer": link.issuer},
         )
         link.delete()
 

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 
 from bank_adapters.fields import ORDER_FIELDS, Bad
 from card_service.models import CardApplication
+from core.audit_actions import AuditAction
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.masking import mask_address
 from core.notify import notify
@@ -104,7 +105,7 @@ def uniform_order_on_first_spend(
         note="首次消费，免费制作实名服装",
     )
     audit_log_write(
-        action="uniform_order_create",
+        action=AuditAction.UNIFORM_ORDER_CREATE,
         target=order,
         data={"application_no": application.application_no, "status": status},
     )
@@ -178,7 +179,7 @@ def uniform_order_correct(
             note="已更正邮寄地址，重新寄送" if was_returned else "已填写邮寄地址",
         )
     audit_log_write(
-        action="uniform_order_correct",
+        action=AuditAction.UNIFORM_ORDER_CORRECT,
         actor=actor,
         target=order,
         data={

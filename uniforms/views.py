@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import select_template
 from django.views.decorators.http import require_GET, require_http_methods
 
 from card_service.models import Bank
@@ -22,11 +21,6 @@ from uniforms import charts, selectors, services
 from uniforms.models import UniformSize
 from uniforms.serializers import UniformCorrectionSerializer
 from volunteers.selectors import volunteer_of
-
-
-def _base() -> object:
-    # The project's base.html when someone has made it, else this app's own.
-    return select_template(["base.html", "uniforms/base.html"])
 
 
 @login_required
@@ -58,7 +52,6 @@ def my_uniform(request: HttpRequest) -> HttpResponse:
         request,
         "uniforms/my_uniform.html",
         {
-            "base": _base(),
             "progress": selectors.uniform_progress(volunteer),
             "sizes": UniformSize.values,
             "extra_uniform_phone": services.EXTRA_UNIFORM_PHONE,
@@ -97,7 +90,6 @@ def donations_report(request: HttpRequest) -> HttpResponse:
         request,
         "uniforms/donations.html",
         {
-            "base": _base(),
             "rows": rows,
             "months": [
                 {**m, "cells": [m["banks"].get(code, 0) for code, _ in banks]} for m in months

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Q
 
+from core.audit_actions import AuditAction
 from core.services import audit_log_write
 from volunteers import identity, services
 from volunteers.models import ApiToken, Membership, Organisation, OrganisationAdmin, Volunteer
@@ -43,7 +44,7 @@ class OrganisationAdminView(admin.ModelAdmin):
         services.organisation_tree_place(organisation=obj, actor=request.user)
         if change and form.changed_data:
             audit_log_write(
-                action="organisation_change",
+                action=AuditAction.ORGANISATION_CHANGE,
                 actor=request.user,
                 target=obj,
                 data={"fields": sorted(form.changed_data)},

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
+from core.audit_actions import AuditAction
 from core.errors import NotFound, PermissionDenied, ValidationFailed
 from core.masking import mask_id_number, mask_mobile, mask_name
 from core.services import audit_log_write
@@ -175,7 +176,7 @@ def _only_volunteer(
     found = list(candidates.order_by("id")[:2])
     if len(found) > 1:
         audit_log_write(
-            action="hotline_lookup", actor=user, target_type="volunteers.volunteer",
+            action=AuditAction.HOTLINE_LOOKUP, actor=user, target_type="volunteers.volunteer",
             target_id="", reason=reason, data={**target, "found": False, "ambiguous": True},
         )  # fmt: skip
         raise ValidationFailed(ambiguous, code="lookup_ambiguous")
@@ -237,7 +238,7 @@ def hotline_lookup(
     else:
         raise ValidationFailed("请输入证件号码或志愿者编号", code="lookup_key_required")
     audit_log_write(
-        action="hotline_lookup",
+        action=AuditAction.HOTLINE_LOOKUP,
         actor=user,
         target_type="volunteers.volunteer",
         target_id=found.pk if found else "",
@@ -316,7 +317,7 @@ def volunteer_identity_for_verification(*, user: Any, volunteer_id: int) -> Volu
     if v.verification != Volunteer.Verification.PENDING:
         raise NotFound("该志愿者的实名认证已处理，不再显示完整证件号码", code="verification_done")
     audit_log_write(
-        action="volunteer_identity_view",
+        action=AuditAction.VOLUNTEER_IDENTITY_VIEW,
         actor=user,
         target=v,
         reason="人工核验证件",

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core import crypto
+from core.audit_actions import AuditAction
 from core.errors import Conflict, NotFound, PermissionDenied, ServiceError, ValidationFailed
 from core.hooks import IN_TRANSACTION, Hook
 from core.masking import mask_id_number
@@ -91,7 +92,7 @@ def organisation_create(
     )
     org.path = f"{parent.path if parent else '/'}{org.pk}/"
     org.save(update_fields=["path"])
-    audit_log_write(action="organisation_create", actor=actor, target=org)
+    audit_log_write(action=AuditAction.ORGANISATION_CREATE, actor=actor, target=org)
     return org
 
 
@@ -129,7 +130,7 @@ def organisation_tree_place(*, organisation: Organisation, actor: Any = None) ->
         Organisation.objects.filter(pk=organisation.pk).update(path=new_path)
         organisation.path = new_path
         audit_log_write(
-            action="organisation_move",
+            action=AuditAction.ORGANISATION_MOVE,
             actor=actor,
             target=organisation,
             data={"from": old_path, "to": new_path},
@@ -174,7 +175,10 @@ def organisation_profile_update(*, organisation_id: int, actor: Any, **fields: s
         return org
     org.save(update_fields=changed)
     audit_log_write(
-        action="organisation_profile_update", actor=actor, target=org, data={"fields": changed}
+        action=AuditAction.ORGANISATION_PROFILE_UPDATE,
+        actor=actor,
+        target=org,
+        data={"fields": changed},
     )
     return org
 
@@ -187,7 +191,10 @@ def organisation_admin_add(*, organisation: Organisation, user: Any, actor: Any 
     if not created:
         return
     audit_log_write(
-        action="organisation_admin_add", actor=actor, target=organisation, data={"user": user.pk}
+        action=AuditAction.ORGANISATION_ADMIN_ADD,
+        actor=actor,
+        target=organisation,
+        data={"user": user.pk},
     )
 
 
@@ -366,7 +373,7 @@ def volunteer_register(
     for org in orgs:
         Membership.objects.create(volunteer=volunteer, organisation=org)
     audit_log_write(
-        action="volunteer_register",
+        action=AuditAction.VOLUNTEER_REGISTER,
         actor=user,
         target=volunteer,
         data={"id_type": id_type, "id_number": mask_id_number(ident["id_number"])},
@@ -451,7 +458,7 @@ def volunteer_change_username(*, volunteer: Volunteer, actor: Any, username: str
     volunteer.username_changed_at = timezone.now()
     volunteer.save(update_fields=["username_changed_at"])
     # Neither name is kept: a username may be the person's own ID number or mobile.
-    audit_log_write(action="volunteer_change_username", actor=actor, target=volunteer)
+    audit_log_write(action=AuditAction.VOLUNTEER_CHANGE_USERNAME, actor=actor, target=volunteer)
     notify(user=user, text=USERNAME_CHANGED_SMS, channels=("site", "sms"))
     return volunteer
 
@@ -484,7 +491,7 @@ def volunteer_sign_up(**fields: Any) -> Volunteer | None:
             text = SIGN_UP_ID_TAKEN.format(when=when, id_number=owner.id_number_masked)
             notify(user=owner.user, text=text, channels=("site", "sms"))
             audit_log_write(
-                action="volunteer_sign_up_id_taken",
+                action=AuditAction.VOLUNTEER_SIGN_UP_ID_TAKEN,
                 target=owner,
                 data={"id_type": owner.id_type, "id_number": owner.id_number_masked},
             )
@@ -545,7 +552,7 @@ def volunteer_update_contact(
     if fields:
         volunteer.save(update_fields=fields)
         audit_log_write(
-            action="volunteer_update_contact",
+            action=AuditAction.VOLUNTEER_UPDATE_CONTACT,
             actor=actor,
             target=volunteer,
             data={"fields": fields},
@@ -577,7 +584,7 @@ def volunteer_verify(
     if approve:
         VOLUNTEER_VERIFIED.fire(volunteer_id=volunteer.pk)
     audit_log_write(
-        action="volunteer_verify",
+        action=AuditAction.VOLUNTEER_VERIFY,
         actor=actor,
         target=volunteer,
         reason=note,
@@ -607,7 +614,7 @@ def membership_apply(*, volunteer: Volunteer, organisation: Organisation) -> Mem
             extra={"max": MAX_MEMBERSHIPS},
         )
     membership = Membership.objects.create(volunteer=volunteer, organisation=organisation)
-    audit_log_write(action="membership_apply", actor=volunteer.user, target=membership)
+    audit_log_write(action=AuditAction.MEMBERSHIP_APPLY, actor=volunteer.user, target=membership)
     return membership
 
 
@@ -638,7 +645,9 @@ def membership_decide(
     m.decided_by = actor
     m.note = note[:200]
     m.save(update_fields=["status", "decided_at", "decided_by", "note"])
-    audit_log_write(action="membership_decide", actor=actor, target=m, data={"approve": approve})
+    audit_log_write(
+        action=AuditAction.MEMBERSHIP_DECIDE, actor=actor, target=m, data={"approve": approve}
+    )
     verb = "已通过" if approve else "未通过"
     notify(user=m.volunteer.user, text=f"您加入「{m.organisation.name}」的申请{verb}")
     return m
@@ -674,7 +683,7 @@ def membership_remove(*, membership_id: int, actor: Any, reason: str = "") -> Me
     m.decided_by = actor
     m.note = reason[:200]
     m.save(update_fields=["status", "decided_at", "decided_by", "note"])
-    audit_log_write(action="membership_remove", actor=actor, target=m, reason=reason)
+    audit_log_write(action=AuditAction.MEMBERSHIP_REMOVE, actor=actor, target=m, reason=reason)
     if not is_self:
         notify(user=m.volunteer.user, text=f"您已被移出「{m.organisation.name}」")
     return m
@@ -711,7 +720,7 @@ def api_token_issue(*, user: Any) -> tuple[ApiToken, str]:
         expires_at=now + dt.timedelta(days=settings.API_TOKEN_TTL_DAYS),
     )
     audit_log_write(
-        action="api_token_issue",
+        action=AuditAction.API_TOKEN_ISSUE,
         actor=user,
         target=token,
         data={"expires_at": token.expires_at.isoformat()},
@@ -765,7 +774,7 @@ def volunteer_correct_identity(
     if Volunteer.objects.filter(id_number_index=index).exclude(pk=volunteer.pk).exists():
         # Said to the signed-in owner of another account only; audited.
         audit_log_write(
-            action="volunteer_correct_identity_refused",
+            action=AuditAction.VOLUNTEER_CORRECT_IDENTITY_REFUSED,
             actor=actor,
             target=volunteer,
             data={"id_type": id_type, "id_number": mask_id_number(ident["id_number"])},
@@ -807,7 +816,7 @@ def volunteer_correct_identity(
     if changed and volunteer.verification == Volunteer.Verification.VERIFIED and not was_verified:
         VOLUNTEER_VERIFIED.fire(volunteer_id=volunteer.pk)
     audit_log_write(
-        action="volunteer_correct_identity",
+        action=AuditAction.VOLUNTEER_CORRECT_IDENTITY,
         actor=actor,
         target=volunteer,
         data={
@@ -896,7 +905,7 @@ def password_reset_request(*, identifier: str, address: str = "") -> None:
     notify(
         user=user, text=RESET_SMS.format(code=code, minutes=RESET_CODE_MINUTES), channels=("sms",)
     )
-    audit_log_write(action="password_reset_request", actor=user, target=row)
+    audit_log_write(action=AuditAction.PASSWORD_RESET_REQUEST, actor=user, target=row)
 
 
 def password_reset_confirm(*, identifier: str, code: str, password: str) -> Any:
@@ -929,7 +938,7 @@ def password_reset_confirm(*, identifier: str, code: str, password: str) -> Any:
                 fields.append("used_at")
             row.save(update_fields=fields)
             audit_log_write(
-                action="password_reset_wrong_code", actor=user, target=row,
+                action=AuditAction.PASSWORD_RESET_WRONG_CODE, actor=user, target=row,
                 data={"attempts": row.attempts},
             )  # fmt: skip
             wrong = ValidationFailed(
@@ -950,5 +959,5 @@ def password_reset_confirm(*, identifier: str, code: str, password: str) -> Any:
         user.save(update_fields=["password"])
         row.used_at = timezone.now()
         row.save(update_fields=["used_at"])
-        audit_log_write(action="password_reset_confirm", actor=user, target=row)
+        audit_log_write(action=AuditAction.PASSWORD_RESET_CONFIRM, actor=user, target=row)
     return user
