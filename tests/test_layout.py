@@ -3,49 +3,28 @@ collected (``helpers.py``, ``factories.py``, a ``conftest.py`` or the fixtures p
 ``conftest.py`` loads). A test module imported by another is collected, and run, twice, and
 its tests' shape is fixed by whoever imports them.
 
-Every Python file of the project is read as source (AST), so an import inside a function
-counts as much as one at the top, and so does ``import_module("…")`` of a constant name.
+Every Python file of the project is read as source (AST, ``tests.source_imports``), so an
+import inside a function counts as much as one at the top, and so does
+``import_module("…")`` of a constant name.
 """
 
 from __future__ import annotations
 
-import ast
 import os
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.source_imports import REPO, imported_names, module_path
+
 SKIP = {".venv", "var", ".git", "node_modules", ".hypothesis", ".ruff_cache"}
 
 
-def _is_test_module(name: str) -> bool:
-    return name.rpartition(".")[2].startswith("test_")
-
-
-def imported_test_modules(source: str, filename: str = "<source>") -> list[str]:
-    """The test modules ``source`` imports (``pkg.tests.test_x``), anywhere in it."""
-    found = []
-    for node in ast.walk(ast.parse(source, filename=filename)):
-        if isinstance(node, ast.Import):
-            found += [alias.name for alias in node.names if _is_test_module(alias.name)]
-        elif isinstance(node, ast.ImportFrom):
-            origin = "." * node.level + (node.module or "")
-            if _is_test_module(origin):
-                found.append(origin)
-            elif origin.rpartition(".")[2] == "tests":  # ``from pkg.tests import test_x``
-                found += [
-                    f"{origin}.{alias.name}" for alias in node.names if _is_test_module(alias.name)
-                ]
-        elif (
-            isinstance(node, ast.Call)
-            and getattr(node.func, "attr", getattr(node.func, "id", "")) in ("import_module",
-                                                                              "__import__")
-            and node.args
-            and isinstance(node.args[0], ast.Constant)
-            and isinstance(node.args[0].value, str)
-            and _is_test_module(node.args[0].value)
-        ):  # fmt: skip
-            found.append(node.args[0].value)
-    return found
+def imported_test_modules(source: str, *, package: str = "", filename: str = "<source>"):
+    """The project's test modules (``pkg/tests/test_x.py``) that ``source`` imports."""
+    return sorted(
+        name
+        for name in imported_names(source, package=package, filename=filename)
+        if name.rpartition(".")[2].startswith("test_") and module_path(name) is not None
+    )
 
 
 def _project_files() -> list[Path]:
@@ -56,12 +35,20 @@ def _project_files() -> list[Path]:
     return sorted(found)
 
 
+def _package_of(path: Path) -> str:
+    rel = path.relative_to(REPO).with_suffix("")
+    parts = rel.parts if rel.name == "__init__" else rel.parts[:-1]
+    return ".".join(p for p in parts if p != "__init__")
+
+
 def test_no_module_imports_a_test_module():
-    arrows = sorted(
+    arrows = [
         f"{path.relative_to(REPO)} → {name}"
         for path in _project_files()
-        for name in imported_test_modules(path.read_text(encoding="utf-8"), str(path))
-    )
+        for name in imported_test_modules(
+            path.read_text(encoding="utf-8"), package=_package_of(path), filename=str(path)
+        )
+    ]
     assert arrows == []
 
 
@@ -69,27 +56,27 @@ def test_the_check_sees_every_way_of_importing_a_test_module():
     source = """
 import bank_adapters.tests.test_exchange
 from bank_adapters.tests.test_envelope import *
-from bank_adapters.tests import test_exchange as tx, helpers
+from bank_adapters.tests import test_codecs as codecs, helpers
 from .test_views import as_user
 import importlib
 
 def later():
-    from card_service.tests.test_application_rules import non_mainland
+    from card_service.tests.test_application_rules import CASES
     importlib.import_module("uniforms.tests.test_services")
 """
-    assert sorted(imported_test_modules(source)) == [
-        ".test_views",
+    assert imported_test_modules(source, package="org_console.tests") == [
+        "bank_adapters.tests.test_codecs",
         "bank_adapters.tests.test_envelope",
         "bank_adapters.tests.test_exchange",
-        "bank_adapters.tests.test_exchange",
         "card_service.tests.test_application_rules",
+        "org_console.tests.test_views",
         "uniforms.tests.test_services",
     ]
     fine = """
 from bank_adapters.tests import helpers
 from bank_adapters.tests.helpers import Bank
 from card_service.tests.helpers import submit, test_data
-from tests import helpers
+from . import helpers
 import pytest
 """
-    assert imported_test_modules(fine) == []
+    assert imported_test_modules(fine, package="org_console.tests") == []
