@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
+# The exchange's demo PKI, real sshd and partners file, for every app that sends files.
+pytest_plugins = ["bank_adapters.tests.fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def _working_day_cache():

@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from volunteers.services import SHENZHEN
+
 DATA_FILE = Path(__file__).resolve().parent / "data" / "banks.json"
-SHENZHEN = "440300"
 
 
 def load_directory(apps=None, schema_editor=None, *, path: Path = DATA_FILE) -> int:

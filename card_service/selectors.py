@@ -12,6 +12,8 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from activities.models import Activity, ActivityDay, SignUp
+from activities.selectors import volunteer_hours
 from card_service import fast, qr
 from card_service.models import (
     OPEN_STATUSES,
@@ -22,18 +24,17 @@ from card_service.models import (
     CardStatus,
 )
 from core.audit_actions import AuditAction
-from core.errors import NotFound, PermissionDenied, ValidationFailed
+from core.errors import NotFound, PermissionDenied
 from core.fast import label as fast_label
 from core.masking import mask_name
 from core.services import audit_log_write
 from core.workdays import earliest_reapply_date
 from volunteers.models import Membership, Volunteer
 from volunteers.roles import is_hotline
-from volunteers.selectors import hotline_lookup
-from volunteers.services import GUANGDONG_CITY_CODES, user_administers
+from volunteers.selectors import hotline_lookup, hotline_reason_check
+from volunteers.services import GUANGDONG_CITY_CODES, SHENZHEN, user_administers
 
 S = CardStatus
-SHENZHEN = "440300"
 
 # Manual chapter 5: production 4–6 weeks (the uniform's 1–2 months live in ``uniforms``).
 PRODUCTION_WEEKS = (4, 6)
@@ -77,28 +78,6 @@ CANCEL_REASONS = {"L": "卡片遗失", "D": "卡片损坏", "V": "持卡人申�
 
 
 # --- small helpers ---------------------------------------------------------------------------
-
-
-def star_level_of(volunteer: Volunteer) -> int:
-    """Stars printed on the card (0 until the activities app can tell)."""
-    try:
-        from activities.selectors import volunteer_star_level
-    except ImportError:
-        try:
-            from activities.selectors import volunteer_hours
-        except ImportError:
-            return 0
-        return volunteer_hours(volunteer).star_level
-    return volunteer_star_level(volunteer)
-
-
-def service_hours_of(volunteer: Volunteer) -> Decimal | None:
-    """Counted service hours, or None while the activities app cannot tell."""
-    try:
-        from activities.selectors import volunteer_hours
-    except ImportError:
-        return None
-    return volunteer_hours(volunteer).service
 
 
 def city_name(code: str) -> str:
@@ -477,10 +456,7 @@ def hotline_card_progress(
     """Hotline staff read a volunteer's card progress; every read is audited with its reason."""
     if not is_hotline(user):
         raise PermissionDenied("只有热线客服可以查询志愿者证进度")
-    if not (reason or "").strip():
-        raise ValidationFailed(
-            "请填写查询原因（如来电事由）", code="reason_required", extra={"field": "reason"}
-        )
+    hotline_reason_check(reason)
     if volunteer_id is not None:
         volunteer = Volunteer.objects.filter(pk=volunteer_id).first()
     else:
@@ -614,6 +590,7 @@ def qr_record(token: str) -> QrRecord:
         .select_related("organisation")
         .order_by("applied_at", "id")
     )
+    hours = volunteer_hours(volunteer)
     return QrRecord(
         volunteer=volunteer,
         application=app,
@@ -624,8 +601,8 @@ def qr_record(token: str) -> QrRecord:
         registered_on=timezone.localdate(volunteer.registered_at),
         organisations=[m.organisation.name for m in memberships],
         organisation_ids=[m.organisation_id for m in memberships],
-        service_hours=service_hours_of(volunteer),
-        star_level=star_level_of(volunteer),
+        service_hours=hours.service,
+        star_level=hours.star_level,
         city_name=city_name(volunteer.city_code),
     )
 
@@ -640,21 +617,9 @@ def qr_scanner_may_check_in(user: Any, record: QrRecord) -> bool:
     return any(user_administers(user, m.organisation) for m in memberships)
 
 
-def attendance_available() -> bool:
-    try:
-        from activities.services import attendance_scan_card  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def qr_checkin_days(user: Any, volunteer: Volunteer, *, on: dt.date | None = None) -> list[Any]:
     """Today's activity days of the organisations ``user`` administers, each marked with
     whether the volunteer is admitted to it (``admitted``)."""
-    try:
-        from activities.models import Activity, ActivityDay, SignUp
-    except ImportError:
-        return []
     from django.db.models import Exists, OuterRef
 
     from volunteers.selectors import admin_subtree_q

@@ -12,6 +12,8 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from activities.models import ActivityDay
+from activities.services import attendance_scan_card
 from bank_adapters.records import ApplyRecord
 from card_service import qr, rules
 from card_service.lifecycle import transition
@@ -31,8 +33,8 @@ from core.services import audit_log_write
 from core.workdays import earliest_reapply_date
 from volunteers import identity
 from volunteers.models import Volunteer
+from volunteers.services import SHENZHEN
 
-SHENZHEN = "440300"
 NON_MAINLAND_ID_TYPES = ("02", "03", "04", "05")
 
 
@@ -453,11 +455,6 @@ def card_qr_attendance(
     volunteer in or out of an activity day; only the volunteer's current card works."""
     from card_service import selectors
 
-    try:
-        from activities.models import ActivityDay
-        from activities.services import attendance_scan_card
-    except ImportError:
-        raise Conflict("扫码签到签退功能尚未开通", code="attendance_unavailable")
     record = selectors.qr_record(token)
     if not record.valid:
         raise Conflict(record.invalid_message, code=f"card_{record.invalid_reason}")

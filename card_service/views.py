@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from activities.selectors import volunteer_star_level
 from bank_adapters import ops
 from card_service import selectors, services
 from card_service.api import submit_kwargs
@@ -242,7 +243,7 @@ def ecard(request: HttpRequest) -> HttpResponse:
         return volunteer
     app = selectors.current_application(volunteer)
     active = app is not None and app.is_open
-    stars = selectors.star_level_of(volunteer)
+    stars = volunteer_star_level(volunteer)
     return render(
         request,
         "card_service/ecard.html",
@@ -304,19 +305,13 @@ def qr_page(request: HttpRequest, token: str) -> HttpResponse:
             messages.success(request, f"已为志愿者 {record.name_masked} {label}成功。")
         return redirect(request.path)
     may_check_in = selectors.qr_scanner_may_check_in(request.user, record)
-    attendance_ready = selectors.attendance_available()
-    days = (
-        selectors.qr_checkin_days(request.user, record.volunteer)
-        if may_check_in and attendance_ready
-        else []
-    )
+    days = selectors.qr_checkin_days(request.user, record.volunteer) if may_check_in else []
     return render(
         request,
         "card_service/qr_public.html",
         {
             "record": record,
             "may_check_in": may_check_in,
-            "attendance_ready": attendance_ready,
             "days": days,
         },
     )

@@ -22,7 +22,7 @@ from insurance.directory import INSURER_BY_CODE, insurer_for_bank
 from insurance.models import CoverageYear, Policy
 from volunteers.models import Volunteer
 from volunteers.roles import is_hotline, is_operations
-from volunteers.selectors import hotline_lookup
+from volunteers.selectors import hotline_lookup, hotline_reason_check
 
 R = CoverageYear.Reason
 
@@ -185,10 +185,7 @@ def hotline_coverage(
     look-up is audited (the look-up itself, and the answer given)."""
     if not is_hotline(user):
         raise PermissionDenied("只有热线客服可以查询保险保障")
-    if not (reason or "").strip():
-        raise ValidationFailed(
-            "请填写查询原因（如来电事由）", code="reason_required", extra={"field": "reason"}
-        )
+    hotline_reason_check(reason)
     if timezone.is_naive(incident_at):
         incident_at = timezone.make_aware(incident_at)
     if incident_at > timezone.now():

@@ -183,6 +183,15 @@ def _only_volunteer(
     return found[0] if found else None
 
 
+def hotline_reason_check(reason: str | None) -> None:
+    """Every hotline look-up (a volunteer, a card's progress, insurance cover) says why: the
+    reason is written to the audit log, so one without it is refused."""
+    if not (reason or "").strip():
+        raise ValidationFailed(
+            "请填写查询原因（如来电事由）", code="reason_required", extra={"field": "reason"}
+        )
+
+
 def hotline_lookup(
     *,
     user: Any,
@@ -201,10 +210,7 @@ def hotline_lookup(
 
     if not is_hotline(user):
         raise PermissionDenied("只有热线客服可以查询志愿者")
-    if not reason.strip():
-        raise ValidationFailed(
-            "请填写查询原因（如来电事由）", code="reason_required", extra={"field": "reason"}
-        )
+    hotline_reason_check(reason)
     if id_number:
         types = [id_type] if id_type else list(identity.IdType.values)
         indexes = [id_number_index(t, identity.normalize_id_number(t, id_number)) for t in types]

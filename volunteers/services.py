@@ -41,6 +41,8 @@ GUANGDONG_CITY_CODES = {
     "441900": "东莞市", "442000": "中山市", "445100": "潮州市", "445200": "揭阳市",
     "445300": "云浮市",
 }  # fmt: skip
+# 深圳市: the volunteer card programme has no branches there (card applications, the directory).
+SHENZHEN = "440300"
 
 
 VOLUNTEER_VERIFIED = Hook(

@@ -1,9 +1,15 @@
-"""The CMS envelope against the real ``openssl cms`` on the other side (spec section 2)."""
+"""The CMS envelope against the real ``openssl cms`` on the other side (spec section 2).
+
+Every test runs twice: through the bytes API (``envelope.open_envelope``) and through the file
+path (``stream_envelope.open_envelope_file``), checked against the bytes API: the one opener
+gives the same content, signer and refusal code whichever way it is fed, and leaves no file on
+a refusal."""
 
 from __future__ import annotations
 
 import datetime as dt
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,7 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bank_adapters import envelope
+from bank_adapters import envelope, stream_envelope
 from bank_adapters.envelope import EnvelopeError, load_certificate, load_private_key
 from bank_adapters.pki import (
     generate_ec_key,
@@ -20,12 +26,44 @@ from bank_adapters.pki import (
     write_certificate,
     write_private_key,
 )
+from bank_adapters.tests.helpers import signed_at
 
 # A line as the bank would send it, with an ID number that must never appear in an error.
 ID_NUMBER = "44010219900101123X"
 PLAINTEXT = ("H|BOC|RESULT|20261130|0001|1\nD|" + ID_NUMBER + "|张三|已受理\nT|1\n").encode(
     "gb18030"
 ) + bytes(range(256))
+
+
+_open_bytes = envelope.open_envelope
+
+
+def _open_streaming(data: bytes, **kw) -> envelope.Opened:
+    """``open_envelope`` through the streaming path, and checked against the bytes path."""
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dest = Path(tmp, "in.p7m"), Path(tmp, "out")
+        src.write_bytes(bytes(data))
+        try:
+            expected = _open_bytes(data, **kw)
+        except envelope.EnvelopeError as exc:
+            with pytest.raises(envelope.EnvelopeError) as info:
+                stream_envelope.open_envelope_file(src, dest, **kw)
+            assert info.value.code == exc.code, (info.value, exc)
+            assert not dest.exists()
+            raise info.value from None
+        got = stream_envelope.open_envelope_file(src, dest, **kw)
+        assert got.path.read_bytes() == expected.plaintext
+        assert got.size == len(expected.plaintext)
+        assert (got.signer_cert, got.signing_time) == (expected.signer_cert, expected.signing_time)
+        return envelope.Opened(got.path.read_bytes(), got.signer_cert, got.signing_time)
+
+
+@pytest.fixture(autouse=True, params=["bytes", "streamed"])
+def opener(request, monkeypatch) -> str:
+    """Each test with the bytes opener, then with the streamed one standing in for it."""
+    if request.param == "streamed":
+        monkeypatch.setattr(envelope, "open_envelope", _open_streaming)
+    return request.param
 
 
 def openssl(*args: str | Path, input: bytes | None = None) -> bytes:
@@ -701,43 +739,18 @@ def test_without_signing_time_validity_is_checked_at_the_given_time(pki, svc):
     assert_refused("envelope_cert_expired", sealed, svc, [cert])
 
 
-def _signed_at(plaintext: bytes, key, cert, when: dt.datetime) -> bytes:
-    """A SignedData whose signingTime attribute says ``when`` (signed, so genuine)."""
-    from asn1crypto import cms as asn1_cms
-    from asn1crypto import core as asn1_core
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import padding
-
-    info = asn1_cms.ContentInfo.load(
-        envelope.sign(plaintext, signer_key=key, signer_cert=cert)
-    ).copy()
-    si = info["content"]["signer_infos"][0]
-    attrs = []
-    for a in si["signed_attrs"]:
-        if a["type"].native == "signing_time":
-            time = asn1_core.UTCTime(when)
-            a = asn1_cms.CMSAttribute(
-                {"type": "signing_time", "values": [asn1_cms.Time(name="utc_time", value=time)]}
-            )
-        attrs.append(a)
-    si["signed_attrs"] = asn1_cms.CMSAttributes(attrs)
-    to_sign = b"\x31" + si["signed_attrs"].dump(force=True)[1:]
-    si["signature"] = key.sign(to_sign, padding.PKCS1v15(), hashes.SHA256())
-    return info.dump(force=True)
-
-
 def test_a_signing_time_in_the_future_is_refused(pki, svc, boc, boc_cert):
     """The certificate is valid then, but a time to come is no signing time; a clock a
     couple of minutes ahead of ours is fine."""
     key = load_private_key(boc.key_path)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     ahead = envelope.encrypt(
-        _signed_at(PLAINTEXT, key, boc_cert, now + dt.timedelta(days=1)), recipient_certs=[svc[1]]
+        signed_at(PLAINTEXT, key, boc_cert, now + dt.timedelta(days=1)), recipient_certs=[svc[1]]
     )
     err = assert_refused("envelope_signing_time", ahead, svc, [boc_cert])
     assert "签名时间" in err.message
     skewed = envelope.encrypt(
-        _signed_at(PLAINTEXT, key, boc_cert, now + dt.timedelta(minutes=2)),
+        signed_at(PLAINTEXT, key, boc_cert, now + dt.timedelta(minutes=2)),
         recipient_certs=[svc[1]],
     )
     opened = open_as_service(skewed, svc, [boc_cert])

@@ -14,106 +14,18 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 
 from bank_adapters import codecs, envelope, exchange
 from bank_adapters.models import Alert, AppliedBankEvent, Batch, PartnerFile
 from bank_adapters.pki import issue_certificate
-from bank_adapters.records import EventRecord, Header, ResultRecord
-from bank_adapters.testing_sshd import write_partners_toml
+from bank_adapters.records import Header
+from bank_adapters.tests.helpers import TZ, Bank, accepted, event, sent_app, signed_at
 from card_service.models import CardApplication, CardSpend, CardStatus
 from card_service.tests.helpers import submit
 from core.errors import ServiceError
 from volunteers.tests.factories import make_volunteer
 
 pytestmark = pytest.mark.django_db
-
-TZ = timezone.get_fixed_timezone(8 * 60)
-
-
-@pytest.fixture
-def env(pki, sshd, sftp_root, tmp_path, settings):
-    settings.CARD_PARTNERS_FILE = str(write_partners_toml(tmp_path / "partners.toml", pki, sshd))
-    return {"pki": pki, "root": Path(sftp_root)}
-
-
-class Bank:
-    """The bank's side in these tests: opens what we sent, seals what it sends."""
-
-    def __init__(self, env, code="BOC"):
-        self.code = code
-        self.pki = env["pki"]
-        self.root = env["root"]
-        files = self.pki.partners[code]
-        self.key = envelope.load_private_key(files.key_path)
-        self.cert = envelope.load_certificate(files.cert_path)
-        self.sign_key = envelope.load_private_key(files.sign_key_path)
-        self.sign_cert = envelope.load_certificate(files.sign_cert_path)
-        self.service_enc = envelope.load_certificate(self.pki.service.cert_path)
-        self.service_sign = envelope.load_certificate(self.pki.service.sign_cert_path)
-
-    def sent(self) -> list[str]:
-        return sorted(p.name for p in (self.root / "to_partner").iterdir())
-
-    def open(self, name: str) -> bytes:
-        data = (self.root / "to_partner" / name).read_bytes()
-        return envelope.open_envelope(
-            data, own_key=self.key, own_cert=self.cert, partner_certs=[self.service_sign]
-        ).plaintext
-
-    def seal(self, plaintext: bytes, *, signer=None, recipients=None) -> bytes:
-        key, cert = signer or (self.sign_key, self.sign_cert)
-        return envelope.seal(
-            plaintext,
-            signer_key=key,
-            signer_cert=cert,
-            recipient_certs=recipients or [self.service_enc],
-        )
-
-    def put(
-        self,
-        file_type: str,
-        records,
-        *,
-        seq=1,
-        day=dt.date(2026, 12, 1),
-        raw: bytes | None = None,
-        **seal_kw,
-    ) -> str:
-        header = Header(
-            partner=self.code, file_type=file_type, business_date=day, seq=seq, count=len(records),
-            created_at=dt.datetime(2026, 12, 1, 9, 0, tzinfo=TZ) if self.code == "BOC" else None,
-        )  # fmt: skip
-        name = codecs.build_filename(self.code, file_type, day, seq)
-        data = (
-            raw
-            if raw is not None
-            else self.seal(codecs.codec_for(self.code).encode(header, records), **seal_kw)
-        )
-        (self.root / "from_partner" / name).write_bytes(data)
-        return name
-
-
-def accepted(app, ref="CARDREF0001", pan="621661******1234"):
-    return ResultRecord(
-        application_no=app.application_no, result="A", reason_code="0000", card_ref=ref,
-        masked_pan=pan, expected_ready_date=dt.date(2027, 1, 5),
-    )  # fmt: skip
-
-
-def event(eid, ref, kind, detail=None, day=2):
-    return EventRecord(
-        event_id=eid, card_ref=ref, event_type=kind,
-        event_time=dt.datetime(2026, 12, day, 10, 0, tzinfo=TZ), detail=detail,
-    )  # fmt: skip
-
-
-def sent_app(env):
-    app = submit(make_volunteer())
-    exchange.send("BOC")
-    app.refresh_from_db()
-    return app
-
 
 # --- outbound --------------------------------------------------------------------------
 
@@ -277,10 +189,8 @@ def _result_plain(records, day=dt.date(2026, 12, 1)) -> bytes:
 
 
 def _signed_in_the_future(bank, plain: bytes) -> bytes:
-    from bank_adapters.tests.test_envelope import _signed_at
-
     when = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=1)
-    signed = _signed_at(plain, bank.key, bank.cert, when)
+    signed = signed_at(plain, bank.key, bank.cert, when)
     return envelope.encrypt(signed, recipient_certs=[bank.service_enc])
 
 
@@ -492,7 +402,28 @@ def test_exchange_status_counts_refused_and_quarantined_apart(env):
     assert "refused=2 quarantined=1" in out.getvalue()
 
 
-def test_an_unknown_card_refuses_the_whole_file_and_names_it(env):
+@pytest.fixture(
+    params=[
+        "per_record",
+        pytest.param(
+            "set_wise",
+            marks=pytest.mark.skipif(
+                connection.vendor != "postgresql", reason="the set-wise path is PostgreSQL's"
+            ),
+        ),
+    ]
+)
+def event_path(request, monkeypatch) -> str:
+    """EVENT files applied record by record (a small file's way), then set-wise
+    (``card_service.bulk_events``, made to take every file, however small)."""
+    if request.param == "set_wise":
+        from card_service import bulk_events
+
+        monkeypatch.setattr(bulk_events, "BULK_MIN_RECORDS", 0)
+    return request.param
+
+
+def test_an_unknown_card_refuses_the_whole_file_and_names_it(env, event_path):
     app = sent_app(env)
     bank = Bank(env)
     bank.put("RESULT", [accepted(app)])
@@ -545,7 +476,7 @@ def test_a_crash_while_applying_leaves_nothing_and_the_next_run_applies_once(env
     assert CardSpend.objects.count() == 1
 
 
-def test_the_same_event_in_two_files_counts_once(env):
+def test_the_same_event_in_two_files_counts_once(env, event_path):
     app = sent_app(env)
     bank = Bank(env)
     bank.put("RESULT", [accepted(app)])

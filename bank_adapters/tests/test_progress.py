@@ -9,7 +9,7 @@ from django.test import Client
 from bank_adapters import exchange
 from bank_adapters.models import ExchangeProgress
 from bank_adapters.progress import exchange_progress_tracked
-from bank_adapters.tests.test_exchange import Bank, accepted, env, sent_app  # noqa: F401
+from bank_adapters.tests.helpers import Bank, accepted, sent_app
 from volunteers.tests.factories import UserFactory, operations_user
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +22,7 @@ def ops_client() -> Client:
     return c
 
 
-def test_a_running_receive_is_seen_while_it_runs(env):  # noqa: F811
+def test_a_running_receive_is_seen_while_it_runs(env):
     app = sent_app(env)
     bank = Bank(env)
     bank.put("RESULT", [accepted(app)], seq=1)
@@ -44,7 +44,7 @@ def test_a_running_receive_is_seen_while_it_runs(env):  # noqa: F811
     assert run["finished_at"]
 
 
-def test_send_due_records_the_send_and_an_empty_poll_keeps_the_last_run(env):  # noqa: F811
+def test_send_due_records_the_send_and_an_empty_poll_keeps_the_last_run(env):
     sent_app(env)  # one application sent by hand; nothing waits now
     from card_service.tests.helpers import submit
     from volunteers.tests.factories import make_volunteer

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,15 @@ def jpeg_bytes(size: tuple[int, int] = (358, 441), fmt: str = "JPEG") -> bytes:
 
 def branch(bank: str = "BOC", city: str = "440100") -> Branch:
     return Branch.objects.filter(bank_id=bank, city_code=city).order_by("code").first()
+
+
+def non_mainland(id_type: str) -> dict[str, Any]:
+    """A volunteer's identity on a non-mainland document (HK/Macau or Taiwan permit, passport)."""
+    return {
+        "02": dict(id_type="02", id_number="H87654321", name="陳大文", gender="M", birth_date=dt.date(1990, 1, 1)),
+        "03": dict(id_type="03", id_number="87654321", name="林志明", gender="M", birth_date=dt.date(1990, 1, 1)),
+        "05": dict(id_type="05", id_number="P7654321", name="SMITH JOHN", gender="M", birth_date=dt.date(1990, 1, 1), nationality="GBR"),
+    }[id_type]  # fmt: skip
 
 
 def submit(volunteer, **overrides: Any) -> CardApplication:

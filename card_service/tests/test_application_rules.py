@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from card_service import services
 from card_service.models import Branch, CardApplication, CardStatus
-from card_service.tests.helpers import branch, jpeg_bytes, submit
+from card_service.tests.helpers import branch, jpeg_bytes, non_mainland, submit
 from core.errors import ServiceError
 from volunteers.tests.factories import make_volunteer
 
@@ -27,14 +27,6 @@ def guardian():
     return services.Guardian(
         name="张大明", id_type="01", id_number=mainland_id(birth=dt.date(1980, 1, 1)), relation="01"
     )
-
-
-def non_mainland(id_type):
-    return {
-        "02": dict(id_type="02", id_number="H87654321", name="陳大文", gender="M", birth_date=dt.date(1990, 1, 1)),
-        "03": dict(id_type="03", id_number="87654321", name="林志明", gender="M", birth_date=dt.date(1990, 1, 1)),
-        "05": dict(id_type="05", id_number="P7654321", name="SMITH JOHN", gender="M", birth_date=dt.date(1990, 1, 1), nationality="GBR"),
-    }[id_type]  # fmt: skip
 
 
 # (case, volunteer kwargs, submit kwargs, expected code or None for accepted)

@@ -26,9 +26,7 @@ from bank_adapters import exchange
 from bank_adapters.errors import FileFormatError
 from bank_adapters.models import AppliedBankEvent, PartnerFile
 from bank_adapters.records import EventRecord
-from bank_adapters.tests import test_exchange as tx
-from bank_adapters.tests.conftest import pki, sftp_root, sshd  # noqa: F401  (fixtures of env)
-from bank_adapters.tests.test_exchange import env  # noqa: F401  (fixture)
+from bank_adapters.tests import helpers as bank_side
 from card_service import bank_events, bulk_events, lifecycle
 from card_service.models import CardApplication, CardEvent, CardSpend, CardStatus
 from card_service.tests.helpers import submit
@@ -327,7 +325,8 @@ def test_a_backslash_in_a_value_is_stored_as_sent(cards, recording_hooks):
     assert got == _run(scn, cards, bulk=False, captured=lambda **_: nullcontext([]))
 
 
-# --- the exchange's EVENT tests, with every EVENT file going the set-based way ------------
+# --- a crash in the set-based way (the exchange's own EVENT tests run both ways: see
+# bank_adapters/tests/test_exchange.py, ``event_path``) ---------------------------------
 
 
 @pytest.fixture
@@ -335,29 +334,21 @@ def bulk_always(monkeypatch):
     monkeypatch.setattr(bulk_events, "BULK_MIN_RECORDS", 0)
 
 
-@pytest.mark.parametrize(
-    "case",
-    [
-        tx.test_an_unknown_card_refuses_the_whole_file_and_names_it,
-        tx.test_the_same_event_in_two_files_counts_once,
-    ],
-)
-def test_exchange_event_files_through_the_bulk_path(env, bulk_always, case):  # noqa: F811
-    case(env)
-
-
 def test_a_crash_in_the_bulk_write_leaves_nothing_and_the_next_run_applies_once(
-    env,  # noqa: F811
+    env,
     bulk_always,
     monkeypatch,
 ):
-    app = tx.sent_app(env)
-    bank = tx.Bank(env)
-    bank.put("RESULT", [tx.accepted(app)])
+    app = bank_side.sent_app(env)
+    bank = bank_side.Bank(env)
+    bank.put("RESULT", [bank_side.accepted(app)])
     exchange.receive("BOC")
     name = bank.put(
         "EVENT",
-        [tx.event("E1", "CARDREF0001", "PRODUCED"), tx.event("E2", "CARDREF0001", "FIRST_SPEND")],
+        [
+            bank_side.event("E1", "CARDREF0001", "PRODUCED"),
+            bank_side.event("E2", "CARDREF0001", "FIRST_SPEND"),
+        ],
     )
     real = bulk_events._write
 

@@ -15,8 +15,7 @@ import pytest
 from django.db import connection, transaction
 
 from card_service.models import CardStatus
-from card_service.tests.helpers import submit
-from card_service.tests.test_application_rules import non_mainland
+from card_service.tests.helpers import non_mainland, submit
 from volunteers import services as vservices
 from volunteers.models import Volunteer
 from volunteers.tests.factories import make_volunteer

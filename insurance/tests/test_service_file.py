@@ -11,7 +11,6 @@ from django.utils import timezone
 from bank_adapters import codecs, envelope, exchange
 from bank_adapters.models import Batch
 from bank_adapters.records import ServiceRecord
-from bank_adapters.testing_sshd import write_partners_toml
 from card_service.models import CardStatus
 from insurance import services
 from insurance.tests.helpers import card, served
@@ -21,12 +20,6 @@ pytestmark = pytest.mark.django_db
 D = dt.date
 # Monday 2026-06-01 is the first business day of June 2026.
 NOW = timezone.make_aware(dt.datetime(2026, 6, 1, 9, 0))
-
-
-@pytest.fixture
-def env(pki, sshd, sftp_root, tmp_path, settings):
-    settings.CARD_PARTNERS_FILE = str(write_partners_toml(tmp_path / "partners.toml", pki, sshd))
-    return {"pki": pki, "root": Path(sftp_root)}
 
 
 def open_as_bank(env, batch: Batch, code: str = "BOC") -> list[ServiceRecord]:

@@ -8,7 +8,7 @@ from django.test import Client
 
 from core.errors import PermissionDenied, ValidationFailed
 from core.models import AuditLog
-from org_console.tests.test_views import as_user
+from org_console.tests.helpers import as_user
 from volunteers import services as volunteer_services
 from volunteers.models import Organisation
 from volunteers.tests.factories import UserFactory, make_volunteer

@@ -14,18 +14,13 @@ from django.utils import timezone
 from activities import services as activity_services
 from activities.models import Activity, HoursEntry, SignUp
 from core.models import AuditLog, Notification
+from org_console.tests.helpers import as_user
 from volunteers.models import Membership, Volunteer
 from volunteers.tests.factories import make_volunteer
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate
 NAMES = "一二三四五六七八九十百千万甲乙丙丁戊己庚辛壬癸子丑寅卯"
-
-
-def as_user(user) -> Client:
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def make_activity(world, *, org="A", publish=True, **options) -> Activity:

@@ -4,25 +4,16 @@ bank has issued, and the maker's side of the files."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
-from bank_adapters.testing_sshd import write_partners_toml
-from bank_adapters.tests.conftest import pki, sftp_root, sshd, sshd_known_hosts_line  # noqa: F401
-from bank_adapters.tests.test_exchange import Bank
+from bank_adapters.tests.helpers import Bank
 from card_service import bank_events
 from card_service.lifecycle import transition
 from card_service.models import CardApplication, CardEvent, CardStatus
 from card_service.tests.helpers import submit
 
 TZ = dt.timezone(dt.timedelta(hours=8))
-
-
-@pytest.fixture
-def env(pki, sshd, sftp_root, tmp_path, settings):  # noqa: F811
-    settings.CARD_PARTNERS_FILE = str(write_partners_toml(tmp_path / "partners.toml", pki, sshd))
-    return {"pki": pki, "root": Path(sftp_root)}
 
 
 @pytest.fixture

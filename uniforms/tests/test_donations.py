@@ -11,7 +11,7 @@ from django.test import Client
 
 from bank_adapters import exchange
 from bank_adapters.records import EventRecord
-from bank_adapters.tests.test_exchange import Bank
+from bank_adapters.tests.helpers import Bank
 from card_service.models import Bank as Bank_
 from uniforms import selectors
 from uniforms.charts import bar_chart_svg

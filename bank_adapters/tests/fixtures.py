@@ -1,13 +1,22 @@
-"""Shared fixtures for the bank adapters: a demo PKI and a real OpenSSH SFTP server."""
+"""The exchange's fixtures, a pytest plugin the root ``conftest.py`` loads for every app's
+tests: a demo PKI, a real OpenSSH SFTP server, and ``env`` (a partners file pointing at
+both)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
 from bank_adapters.pki import DemoPki, generate_demo_pki
-from bank_adapters.testing_sshd import SSHD_PATH, SshdServer, sshd_available, start_sshd
+from bank_adapters.testing_sshd import (
+    SSHD_PATH,
+    SshdServer,
+    sshd_available,
+    start_sshd,
+    write_partners_toml,
+)
 
 
 @pytest.fixture(scope="session")
@@ -61,3 +70,11 @@ def sftp_client_factory(sshd: SshdServer, sshd_known_hosts_line: str) -> Callabl
         return SftpPartnerClient(**args)
 
     return make
+
+
+@pytest.fixture
+def env(pki, sshd, sftp_root, tmp_path, settings) -> dict:
+    """The partners file (``CARD_PARTNERS_FILE``) for the demo PKI and the test server:
+    ``{"pki", "root"}``, root the server's login folder."""
+    settings.CARD_PARTNERS_FILE = str(write_partners_toml(tmp_path / "partners.toml", pki, sshd))
+    return {"pki": pki, "root": Path(sftp_root)}
