@@ -29,6 +29,7 @@ import hashlib
 import io
 import logging
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -89,6 +90,12 @@ def peak_rss_mb() -> float:
     return float("nan")
 
 
+def children_cpu() -> float:
+    """CPU seconds (user + system) of the finished child processes (the baseline's tools)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run(cmd: list[str], **kw) -> None:
     subprocess.run(cmd, check=True, capture_output=True, **kw)
 
@@ -98,6 +105,7 @@ def baseline(
 ) -> dict[str, float]:
     """The same raw work with standard tools, step by step (seconds)."""
     t: dict[str, float] = {}
+    cpu = children_cpu()
     url = database_url()
     start = time.perf_counter()
     copy_out = work / f"{bank}.copy"
@@ -141,6 +149,7 @@ def baseline(
          "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-F", "/dev/null",
          "-P", str(sshd.port), f"{sshd.username}@{sshd.host}"])  # fmt: skip
     t["sftp"] = time.perf_counter() - start
+    t["cpu"] = children_cpu() - cpu
     return t
 
 
@@ -243,13 +252,13 @@ def _bench(args: argparse.Namespace, sshd: SshdServer) -> int:
     for bank in BANKS:
         reset_peak_rss()
         profiler = cProfile.Profile() if args.profile else None
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         if profiler:
             profiler.enable()
         delivered = exchange.send(bank)
         if profiler:
             profiler.disable()
-        ours = time.perf_counter() - start
+        ours, ours_cpu = time.perf_counter() - start, time.process_time() - cpu
         if profiler:
             Path(args.profile).mkdir(parents=True, exist_ok=True)
             profiler.dump_stats(Path(args.profile) / f"outbound-{bank}.prof")
@@ -274,7 +283,8 @@ def _bench(args: argparse.Namespace, sshd: SshdServer) -> int:
         plain.write_bytes(opened.plaintext)
         base = baseline(bank, batch, plain, pki, sshd, WORK)
         base["db floor"] = db_floor(bank, batch)
-        results.append((bank, batch.record_count, ours, base, peak,
+        base_cpu = base.pop("cpu")
+        results.append((bank, batch.record_count, ours, base, peak, ours_cpu, base_cpu,
                         batch.data_file.size, batch.photo_file.size))  # fmt: skip
 
     print()
@@ -283,7 +293,7 @@ def _bench(args: argparse.Namespace, sshd: SshdServer) -> int:
     print(f"{'bank':<6}{'records':>9}{'apply MB':>10}{'photo MB':>10}{'ours s':>9}"
           f"{'baseline s':>12}{'ratio':>7}{'target':>8}{'peak RSS MB':>13}  met?")  # fmt: skip
     ok = True
-    for bank, count, ours, base, peak, apply_size, photo_size in results:
+    for bank, count, ours, base, peak, _, _, apply_size, photo_size in results:
         total = sum(v for k, v in base.items() if k != "db floor")
         ratio = ours / total
         met = ratio <= TARGET
@@ -294,6 +304,11 @@ def _bench(args: argparse.Namespace, sshd: SshdServer) -> int:
     print("with the claim's own database writes (db floor: status move, events, FK checks, in "
           "plain SQL) added to the baseline: " + "; ".join(
         f"{bank} {ours / sum(base.values()):.2f}" for bank, _, ours, base, *_ in results
+    ))  # fmt: skip
+    print("CPU seconds (user + system; ours: this process, all threads, not PostgreSQL nor "
+          "sshd; baseline: psql, zip, openssl, sftp): " + "; ".join(
+        f"{bank} ours {oc:.2f} baseline {bc:.2f} ({oc / bc:.2f})"
+        for bank, _, _, _, _, oc, bc, *_ in results
     ))  # fmt: skip
     print("baseline steps (s): " + "; ".join(
         f"{bank} " + " ".join(f"{k} {v:.2f}" for k, v in base.items())

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, models
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from core.errors import Conflict, IllegalTransition
@@ -107,7 +109,7 @@ class StateMachine:
         moved = 0
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
-            n = self.model.objects.filter(pk__in=chunk, status=from_status).update(
+            n = self.model.objects.filter(self._among(chunk), status=from_status).update(
                 status=to_status, status_changed_at=at, **(changes or {})
             )
             if n != len(chunk):
@@ -118,6 +120,18 @@ class StateMachine:
         if self.moved:
             self.moved.fire_each((i, to_status) for i in ids)
         return moved
+
+    def _among(self, ids: list[int]) -> Q | RawSQL:
+        """The rows with these ids. On PostgreSQL one array parameter, ``= ANY(%s)``, not
+        ``IN`` with a parameter per id: the client neither builds nor parses thousands of
+        placeholders. bench (7 chunks of 5,000, an UPDATE and an INSERT each, client CPU
+        in psycopg's query conversion): 0.27 -> 0.07 s."""
+        if connection.vendor != "postgresql":
+            return Q(pk__in=ids)
+        qn = connection.ops.quote_name
+        meta = self.model._meta
+        column = f"{qn(meta.db_table)}.{qn(meta.pk.column)}"  # from the model's metadata
+        return RawSQL(f"{column} = ANY(%s)", (ids,), output_field=models.BooleanField())  # noqa: S611
 
     def _insert_events(
         self, ids: list[int], from_status: str, to_status: str, *, source: str,
@@ -149,15 +163,18 @@ class StateMachine:
 
         rows = self.model._meta
         pk = qn(rows.pk.column)
+        if connection.vendor == "postgresql":  # one array parameter, as ``_among``
+            among, id_params = "= ANY(%s)", [ids]
+        else:
+            among, id_params = f"IN ({', '.join(['%s'] * len(ids))})", ids
         columns = [meta.get_field(self.event_owner).column, *(meta.get_field(n).column
                                                                 for n in values)]  # fmt: skip
         # Identifiers come from the models' metadata; every value is a parameter.
         sql = (
             f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(c) for c in columns)}) "  # noqa: S608
             f"SELECT {pk}, {', '.join(placeholder(name) for name in values)} "
-            f"FROM {qn(rows.db_table)} WHERE {pk} IN ({', '.join(['%s'] * len(ids))}) "
-            f"ORDER BY {pk}"
+            f"FROM {qn(rows.db_table)} WHERE {pk} {among} ORDER BY {pk}"
         )
         params = [meta.get_field(n).get_db_prep_save(v, connection) for n, v in values.items()]
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, *ids])
+            cursor.execute(sql, [*params, *id_params])

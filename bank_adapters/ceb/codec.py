@@ -134,9 +134,17 @@ def write(
             value = getattr(rec, e.field, None) if e.field else None
             raise record_error(e, file=file, record=n, fields=fields, value=value) from None
         parts.append(rec_open)
-        for (start, end), text in zip(tags, texts, strict=True):
-            if text:
-                parts += (start, escape(text), end)
+        # Markup characters are rare in a record: look for them once in all its texts, not
+        # in each text. bench (CEB APPLY, 33,333 records): write 1.03 -> 0.74 s of CPU.
+        joined = "".join(texts)
+        if "&" in joined or "<" in joined or ">" in joined:
+            for (start, end), text in zip(tags, texts, strict=True):
+                if text:
+                    parts += (start, escape(text), end)
+        else:
+            for (start, end), text in zip(tags, texts, strict=True):
+                if text:
+                    parts += (start, text, end)
         parts.append(rec_close)
         if len(parts) > 20_000:
             out("".join(parts).encode())
