@@ -241,7 +241,8 @@ def test_a_new_person_is_handed_to_registration_with_the_claims_pre_filled(clien
 
 def test_an_id_number_asserted_by_the_provider_is_still_checked(client, sso_on):
     org = OrganisationFactory()
-    bad = mainland_id()[:-1] + ("0" if mainland_id()[-1] != "0" else "1")
+    good = mainland_id()
+    bad = good[:-1] + ("0" if good[-1] != "0" else "1")  # the wrong check digit
     sign_in(client, sso_on, sub="yht-new", claims={"name": "李新人", "id_number": bad})
     assert client.get("/register/").context["values"]["id_number"] == bad
     response = client.post("/register/", register_form(org, bad))
