@@ -97,17 +97,30 @@ def _denied() -> JsonResponse:
     return JsonResponse({"code": "permission_denied"}, status=403)
 
 
+def _hotline_find(cur: Any, request: HttpRequest, actions: tuple[str, ...]) -> Any:
+    """The hotline's part of a look-up: the token and role check, the volunteer by ID
+    number and one audit row per action; the row found, None, or the 403 to answer."""
+    user = _user(cur, request)
+    if user is None or HOTLINE_GROUP not in user[2]:
+        return _denied()
+    row = _find_by_id_number(cur, json.loads(request.body))
+    for action in actions:
+        _audit(cur, user, action, row[0] if row else "", {"found": row is not None})
+    return row
+
+
+def _not_found() -> JsonResponse:
+    return JsonResponse({"code": "volunteer_not_found"}, status=404)
+
+
 @csrf_exempt
 def raw_hotline(request: HttpRequest) -> JsonResponse:
-    body = json.loads(request.body)
     with connection.cursor() as cur:
-        user = _user(cur, request)
-        if user is None or HOTLINE_GROUP not in user[2]:
-            return _denied()
-        row = _find_by_id_number(cur, body)
-        _audit(cur, user, "hotline_lookup", row[0] if row else "", {"found": row is not None})
+        row = _hotline_find(cur, request, ("hotline_lookup",))
+    if isinstance(row, JsonResponse):
+        return row
     if row is None:
-        return JsonResponse({"code": "volunteer_not_found"}, status=404)
+        return _not_found()
     return JsonResponse({"id": row[0], "row": len(row)})
 
 
@@ -125,17 +138,12 @@ def raw_progress(request: HttpRequest) -> JsonResponse:
 
 @csrf_exempt
 def raw_hotline_progress(request: HttpRequest) -> JsonResponse:
-    body = json.loads(request.body)
     with connection.cursor() as cur:
-        user = _user(cur, request)
-        if user is None or HOTLINE_GROUP not in user[2]:
-            return _denied()
-        row = _find_by_id_number(cur, body)
-        target = row[0] if row else ""
-        _audit(cur, user, "hotline_lookup", target, {"found": row is not None})
-        _audit(cur, user, "hotline_card_progress", target, {"found": row is not None})
+        row = _hotline_find(cur, request, ("hotline_lookup", "hotline_card_progress"))
+        if isinstance(row, JsonResponse):
+            return row
         if row is None:
-            return JsonResponse({"code": "volunteer_not_found"}, status=404)
+            return _not_found()
         cards = _cards(cur, row[0])
     return JsonResponse({"volunteer": row[0], "cards": cards})
 

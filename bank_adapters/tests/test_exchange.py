@@ -442,8 +442,10 @@ def test_an_unknown_card_refuses_the_whole_file_and_names_it(env, event_path):
     assert "NOSUCHCARD" in alert.message
 
 
-def test_a_crash_while_applying_leaves_nothing_and_the_next_run_applies_once(env, monkeypatch):
-    from card_service import bank_events
+def test_a_crash_while_applying_leaves_nothing_and_the_next_run_applies_once(
+    env, event_path, monkeypatch
+):
+    from card_service import bank_events, bulk_events
 
     app = sent_app(env)
     bank = Bank(env)
@@ -452,23 +454,29 @@ def test_a_crash_while_applying_leaves_nothing_and_the_next_run_applies_once(env
     name = bank.put(
         "EVENT", [event("E1", "CARDREF0001", "PRODUCED"), event("E2", "CARDREF0001", "FIRST_SPEND")]
     )
-    real = bank_events.apply_event
+    # The worker dies mid-file: at the second record, or after the set-wise writes.
+    owner, attr = (
+        (bank_events, "apply_event") if event_path == "per_record" else (bulk_events, "_write")
+    )
+    real = getattr(owner, attr)
     calls = {"n": 0}
 
-    def crashing(**kw):
+    def crashing(*args, **kw):
         calls["n"] += 1
-        if calls["n"] == 2:
-            raise RuntimeError("worker killed")
-        return real(**kw)
+        if event_path == "per_record" and calls["n"] == 1:
+            return real(*args, **kw)
+        if event_path == "set_wise":
+            real(*args, **kw)
+        raise RuntimeError("worker killed")
 
-    monkeypatch.setattr(bank_events, "apply_event", crashing)
+    monkeypatch.setattr(owner, attr, crashing)
     with pytest.raises(RuntimeError):
         exchange.receive("BOC")
     app.refresh_from_db()
     assert app.status == CardStatus.ACCEPTED and app.first_spend_at is None
     assert not AppliedBankEvent.objects.exists() and not CardSpend.objects.exists()
     assert PartnerFile.objects.get(name=name).state == "received"
-    monkeypatch.setattr(bank_events, "apply_event", real)
+    monkeypatch.setattr(owner, attr, real)
     report = exchange.receive("BOC")
     assert report.applied == [name]
     app.refresh_from_db()

@@ -26,7 +26,6 @@ from bank_adapters import exchange
 from bank_adapters.errors import FileFormatError
 from bank_adapters.models import AppliedBankEvent, PartnerFile
 from bank_adapters.records import EventRecord
-from bank_adapters.tests import helpers as bank_side
 from card_service import bank_events, bulk_events, lifecycle
 from card_service.models import CardApplication, CardEvent, CardSpend, CardStatus
 from card_service.tests.helpers import submit
@@ -327,48 +326,6 @@ def test_a_backslash_in_a_value_is_stored_as_sent(cards, recording_hooks):
 
 # --- a crash in the set-based way (the exchange's own EVENT tests run both ways: see
 # bank_adapters/tests/test_exchange.py, ``event_path``) ---------------------------------
-
-
-@pytest.fixture
-def bulk_always(monkeypatch):
-    monkeypatch.setattr(bulk_events, "BULK_MIN_RECORDS", 0)
-
-
-def test_a_crash_in_the_bulk_write_leaves_nothing_and_the_next_run_applies_once(
-    env,
-    bulk_always,
-    monkeypatch,
-):
-    app = bank_side.sent_app(env)
-    bank = bank_side.Bank(env)
-    bank.put("RESULT", [bank_side.accepted(app)])
-    exchange.receive("BOC")
-    name = bank.put(
-        "EVENT",
-        [
-            bank_side.event("E1", "CARDREF0001", "PRODUCED"),
-            bank_side.event("E2", "CARDREF0001", "FIRST_SPEND"),
-        ],
-    )
-    real = bulk_events._write
-
-    def crashing(*args):
-        real(*args)
-        raise RuntimeError("worker killed")
-
-    monkeypatch.setattr(bulk_events, "_write", crashing)
-    with pytest.raises(RuntimeError):
-        exchange.receive("BOC")
-    app.refresh_from_db()
-    assert app.status == CardStatus.ACCEPTED and app.first_spend_at is None
-    assert not AppliedBankEvent.objects.exists() and not CardSpend.objects.exists()
-    assert PartnerFile.objects.get(name=name).state == "received"
-    monkeypatch.setattr(bulk_events, "_write", real)
-    report = exchange.receive("BOC")
-    assert report.applied == [name]
-    app.refresh_from_db()
-    assert app.status == CardStatus.PRODUCED and app.first_spend_at is not None
-    assert CardSpend.objects.count() == 1
 
 
 # --- one table: what each kind of event does ---------------------------------------------
