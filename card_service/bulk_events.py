@@ -2,7 +2,8 @@
 path (``card_service.bank_events.event_apply_once`` per record, in file order). What each
 kind of event does comes from the same table, ``bank_events.EVENT_KINDS``.
 
-The decoded records are COPYed into a temporary table; then, in SQL:
+The decoded records are COPYed into a temporary table, a chunk of them at a time in file
+order (a thread decodes the next chunk meanwhile); then, for each chunk, in SQL:
 
 1. events already applied (in ``AppliedBankEvent``, or for a purchase its ``CardSpend`` row),
    and repeats within the file, are dropped (the first occurrence in the file is the one that
@@ -28,7 +29,11 @@ The caller holds the transaction; any error leaves nothing behind.
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Iterator
+from contextlib import closing
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -50,9 +55,14 @@ from card_service.models import CardApplication, CardEvent
 
 # Below this many records the per-record path is as fast and simpler to follow.
 BULK_MIN_RECORDS = 500
-_FLUSH = 5000
 _NULL = "\\N"
-_TEMP_TABLES = ("_bank_events", "_new_events", "_targets", "_allowed", "_life", "_first")
+# What one chunk makes, dropped after it; with what the whole file keeps.
+_CHUNK_TABLES = ("_new_events", "_life", "_first")
+_FILE_TABLES = ("_bank_events", "_targets", "_allowed")
+_TEMP_TABLES = (*_FILE_TABLES, *_CHUNK_TABLES)
+# Records applied at a time: the decoding of the next chunk runs while the database
+# applies this one. bench/exchange_inbound.py, 1,000,000 BOC records: see bench/README.md.
+CHUNK_RECORDS = 200_000
 
 
 def usable() -> bool:
@@ -94,47 +104,33 @@ def _writes() -> list[tuple[str, str, list[str]]]:
     return [(meta.get_field(n).column, expr, kinds) for n, (expr, kinds) in by_field.items()]
 
 
-def apply_events(partner: str, records: Iterator[EventRecord], pf: PartnerFile) -> int:
+def apply_events(
+    partner: str,
+    records: Iterator[EventRecord],
+    pf: PartnerFile,
+    *,
+    chunk_records: int = CHUNK_RECORDS,
+) -> int:
     """Apply every record of an EVENT file as ``event_apply_once`` would, one after the other;
-    returns the number of records read (repeats included). Call inside a transaction."""
+    returns the number of records read (repeats included). Call inside a transaction.
+
+    The file is applied ``chunk_records`` records at a time, in file order, each chunk as the
+    steps above say. A chunk sees what the chunks before it wrote (its purchases, applied
+    ids, the cards' states and first purchases), as a record sees the records before it, so
+    the result is the same for any chunk size. A thread of its own decodes the next chunk
+    while the database applies this one (the connection's wait leaves the GIL)."""
     kinds = _kind_params()
-    with connection.cursor() as cur:
+    n = 0
+    with connection.cursor() as cur, closing(_decoded_chunks(records, chunk_records)) as chunks:
         # ON COMMIT DROP does not fire at a savepoint: a second file in the same transaction
         # (tests) must not find the first one's tables.
         cur.execute(f"DROP TABLE IF EXISTS {', '.join(_TEMP_TABLES)}")
-        # The de-duplication sorts the whole file: in memory, not in 4 MB runs on disk.
+        # The de-duplication sorts the whole chunk: in memory, not in 4 MB runs on disk.
         cur.execute("SET LOCAL work_mem = '256MB'")
         cur.execute(
             "CREATE TEMP TABLE _bank_events (seq integer, event_id text, card_ref text, "
             "event_type text, event_time timestamptz, detail text) ON COMMIT DROP"
         )
-        n, late_error = _copy_in(cur, records)
-        cur.execute("ANALYZE _bank_events")
-        # 1. new events only, first occurrence; 2. their cards
-        cur.execute(
-            """
-            CREATE TEMP TABLE _new_events ON COMMIT DROP AS
-            SELECT e.seq, e.event_id, e.card_ref, e.event_type, e.event_time, e.detail,
-                   ca.id AS app_id, v.city_code
-            FROM (
-                -- byte order sorts faster than the database's collation; same groups
-                SELECT DISTINCT ON (event_id COLLATE "C") * FROM _bank_events
-                ORDER BY event_id COLLATE "C", seq
-            ) e
-            LEFT JOIN card_service_cardapplication ca
-                   ON ca.bank_id = %(bank)s AND ca.card_ref = e.card_ref
-            LEFT JOIN volunteers_volunteer v ON v.id = ca.volunteer_id
-            WHERE NOT EXISTS (
-                SELECT 1 FROM bank_adapters_appliedbankevent a
-                WHERE a.partner = %(bank)s AND a.event_id = e.event_id
-            ) AND NOT EXISTS (
-                SELECT 1 FROM card_service_cardspend s
-                WHERE s.bank_id = %(bank)s AND s.event_id = e.event_id
-            )
-            """,
-            {"bank": partner},
-        )
-        cur.execute("ANALYZE _new_events")
         targets = [(k, v.moves_to) for k, v in EVENT_KINDS.items() if v.moves_to is not None]
         moves = [(a, b) for a, to in TRANSITIONS.items() for b in to]
         cur.execute(
@@ -146,84 +142,167 @@ def apply_events(partner: str, records: Iterator[EventRecord], pf: PartnerFile) 
             "ON COMMIT DROP"
         )
         cur.executemany("INSERT INTO _allowed VALUES (%s, %s)", moves)
-        # The cards whose row changes are held until the commit, in id order.
-        cur.execute(
-            """
-            SELECT ca.id FROM card_service_cardapplication ca
-            WHERE ca.id IN (
-                SELECT app_id FROM _new_events
-                WHERE app_id IS NOT NULL
-                  AND (event_type = ANY(%(first)s)
-                       OR event_type IN (SELECT kind FROM _targets))
-            )
-            ORDER BY ca.id FOR UPDATE OF ca
-            """,
-            kinds,
-        )
-        # 3. the state before each lifecycle event
-        cur.execute(
-            """
-            CREATE TEMP TABLE _life ON COMMIT DROP AS
-            SELECT e.seq, e.app_id, e.event_id, e.event_type, e.event_time, e.detail, t.target,
-                   coalesce(lag(t.target) OVER (PARTITION BY e.app_id ORDER BY e.seq),
-                            ca.status) AS before
-            FROM _new_events e
-            JOIN _targets t ON t.kind = e.event_type
-            JOIN card_service_cardapplication ca ON ca.id = e.app_id
-            """
-        )
-        # 4. the first failing record, in file order
-        cur.execute(
-            """
-            SELECT seq, card_ref, NULL, NULL, NULL FROM _new_events WHERE app_id IS NULL
-            UNION ALL
-            SELECT seq, NULL, app_id, before, target FROM _life
-            WHERE before <> target
-              AND NOT EXISTS (SELECT 1 FROM _allowed WHERE from_s = before AND to_s = target)
-            ORDER BY 1 LIMIT 1
-            """
-        )
-        failure = cur.fetchone()
-        if failure is not None:
-            _raise_for(partner, failure)
-        if late_error is not None:
-            raise late_error
-        _write(cur, partner, pf, kinds)
-        cur.execute(f"DROP TABLE {', '.join(_TEMP_TABLES)}")
+        for chunk in chunks:
+            n += chunk.records
+            cur.execute("TRUNCATE _bank_events")
+            with cur.cursor.copy("COPY _bank_events FROM STDIN") as copy:
+                copy.write(chunk.text)
+            _apply_chunk(cur, partner, pf, kinds)
+            if chunk.error is not None:  # every record before it was fine
+                raise chunk.error
+        cur.execute(f"DROP TABLE {', '.join(_FILE_TABLES)}")
     return n
 
 
-def _copy_in(cur: Any, records: Iterator[EventRecord]) -> tuple[int, FileFormatError | None]:
-    """COPY the records into ``_bank_events``; a decoding error is returned, not raised, so
-    that an earlier record's error can take precedence (as record by record)."""
+def _apply_chunk(cur: Any, partner: str, pf: PartnerFile, kinds: dict[str, list[str]]) -> None:
+    """Steps 1-6 for the records in ``_bank_events``."""
+    cur.execute("ANALYZE _bank_events")
+    # 1. new events only, first occurrence; 2. their cards
+    cur.execute(
+        """
+        CREATE TEMP TABLE _new_events ON COMMIT DROP AS
+        SELECT e.seq, e.event_id, e.card_ref, e.event_type, e.event_time, e.detail,
+               ca.id AS app_id, v.city_code
+        FROM (
+            -- byte order sorts faster than the database's collation; same groups
+            SELECT DISTINCT ON (event_id COLLATE "C") * FROM _bank_events
+            ORDER BY event_id COLLATE "C", seq
+        ) e
+        LEFT JOIN card_service_cardapplication ca
+               ON ca.bank_id = %(bank)s AND ca.card_ref = e.card_ref
+        LEFT JOIN volunteers_volunteer v ON v.id = ca.volunteer_id
+        WHERE NOT EXISTS (
+            SELECT 1 FROM bank_adapters_appliedbankevent a
+            WHERE a.partner = %(bank)s AND a.event_id = e.event_id
+        ) AND NOT EXISTS (
+            SELECT 1 FROM card_service_cardspend s
+            WHERE s.bank_id = %(bank)s AND s.event_id = e.event_id
+        )
+        """,
+        {"bank": partner},
+    )
+    cur.execute("ANALYZE _new_events")
+    # The cards whose row changes are held until the commit, in id order.
+    cur.execute(
+        """
+        SELECT ca.id FROM card_service_cardapplication ca
+        WHERE ca.id IN (
+            SELECT app_id FROM _new_events
+            WHERE app_id IS NOT NULL
+              AND (event_type = ANY(%(first)s)
+                   OR event_type IN (SELECT kind FROM _targets))
+        )
+        ORDER BY ca.id FOR UPDATE OF ca
+        """,
+        kinds,
+    )
+    # 3. the state before each lifecycle event
+    cur.execute(
+        """
+        CREATE TEMP TABLE _life ON COMMIT DROP AS
+        SELECT e.seq, e.app_id, e.event_id, e.event_type, e.event_time, e.detail, t.target,
+               coalesce(lag(t.target) OVER (PARTITION BY e.app_id ORDER BY e.seq),
+                        ca.status) AS before
+        FROM _new_events e
+        JOIN _targets t ON t.kind = e.event_type
+        JOIN card_service_cardapplication ca ON ca.id = e.app_id
+        """
+    )
+    # 4. the first failing record, in file order
+    cur.execute(
+        """
+        SELECT seq, card_ref, NULL, NULL, NULL FROM _new_events WHERE app_id IS NULL
+        UNION ALL
+        SELECT seq, NULL, app_id, before, target FROM _life
+        WHERE before <> target
+          AND NOT EXISTS (SELECT 1 FROM _allowed WHERE from_s = before AND to_s = target)
+        ORDER BY 1 LIMIT 1
+        """
+    )
+    failure = cur.fetchone()
+    if failure is not None:
+        _raise_for(partner, failure)
+    _write(cur, partner, pf, kinds)
+    cur.execute(f"DROP TABLE {', '.join(_CHUNK_TABLES)}")
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    text: str  # COPY text of the records, numbered in file order
+    records: int
+    error: FileFormatError | None  # the decoding error right after them
+
+
+_DONE = object()
+
+
+def _decoded_chunks(records: Iterator[EventRecord], size: int) -> Iterator[_Chunk]:
+    """``_copy_text``'s chunks, made by a thread of its own at most one chunk ahead. Closing
+    the iterator stops the thread and waits for it; an error other than a decoding error
+    (a bug, a read error) is raised here as it happens."""
+    handoff: queue.Queue[Any] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def hand(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for chunk in _copy_text(records, size):
+                if not hand(chunk):
+                    return
+            hand(_DONE)
+        except BaseException as exc:  # handed to the applying thread, raised there
+            hand(exc)
+
+    worker = threading.Thread(target=produce, name="event-file-decoder", daemon=True)
+    worker.start()
+    try:
+        while (item := handoff.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join()
+
+
+def _copy_text(records: Iterator[EventRecord], size: int) -> Iterator[_Chunk]:
+    """The records as COPY text for ``_bank_events``, ``size`` at a time; a decoding error
+    ends the last chunk, not raised, so that an earlier record's error can take precedence
+    (as record by record)."""
     n = 0
-    late_error = None
     buf: list[str] = []
     # The codecs hand out one datetime object for records of the same second (in time order).
     last_time, last_iso = None, ""
-    with cur.cursor.copy("COPY _bank_events FROM STDIN") as copy:
-        try:
-            for rec in records:
-                n += 1
-                detail = rec.detail
-                at = rec.event_time
-                if at is not last_time:
-                    last_time, last_iso = at, at.isoformat()
-                line = (
-                    f"{n}\t{rec.event_id}\t{rec.card_ref}\t{rec.event_type}\t"
-                    f"{last_iso}\t{_NULL if detail is None else detail}\n"
-                )
-                if line.count("\\") != (detail is None):  # a backslash in a value: escape
-                    line = _escaped_line(n, rec)
-                buf.append(line)
-                if len(buf) >= _FLUSH:
-                    copy.write("".join(buf))
-                    buf.clear()
-        except FileFormatError as exc:
-            late_error = exc
-        if buf:
-            copy.write("".join(buf))
-    return n, late_error
+    try:
+        for rec in records:
+            n += 1
+            detail = rec.detail
+            at = rec.event_time
+            if at is not last_time:
+                last_time, last_iso = at, at.isoformat()
+            line = (
+                f"{n}\t{rec.event_id}\t{rec.card_ref}\t{rec.event_type}\t"
+                f"{last_iso}\t{_NULL if detail is None else detail}\n"
+            )
+            if line.count("\\") != (detail is None):  # a backslash in a value: escape
+                line = _escaped_line(n, rec)
+            buf.append(line)
+            if len(buf) >= size:
+                yield _Chunk("".join(buf), len(buf), None)
+                buf.clear()
+    except FileFormatError as exc:
+        yield _Chunk("".join(buf), len(buf), exc)
+        return
+    if buf:
+        yield _Chunk("".join(buf), len(buf), None)
 
 
 def _escaped_line(n: int, rec: EventRecord) -> str:

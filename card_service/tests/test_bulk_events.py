@@ -14,6 +14,7 @@ hooks called, or the error raised.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -83,8 +84,10 @@ def scenarios(draw: Any) -> dict:
     replayed = draw(st.sets(st.integers(0, pool), max_size=5))
     # a purchase applied before is marked by its CardSpend row, not by an AppliedBankEvent
     spent_before = draw(st.sets(st.integers(0, pool), max_size=5)) - replayed
+    # the file applied a few records at a time: a chunk sees what the ones before it wrote
+    chunk = draw(st.sampled_from([1, 2, 3, 5, 8, bulk_events.CHUNK_RECORDS]))
     return {"starts": starts, "spent": spent, "events": events, "replayed": sorted(replayed),
-            "spent_before": sorted(spent_before)}  # fmt: skip
+            "spent_before": sorted(spent_before), "chunk": chunk}  # fmt: skip
 
 
 def _records(scn: dict) -> list[EventRecord]:
@@ -187,7 +190,10 @@ def _run(scn: dict, apps: list[CardApplication], *, bulk: bool, captured: Any) -
             with captured(execute=True):
                 try:
                     if bulk:
-                        n = bulk_events.apply_events("BOC", records, pf)
+                        n = bulk_events.apply_events(
+                            "BOC", records, pf,
+                            chunk_records=scn.get("chunk", bulk_events.CHUNK_RECORDS),
+                        )  # fmt: skip
                     else:
                         n = exchange.apply_records("BOC", "EVENT", records, pf, expected=0)
                 except Exception as exc:  # the refusal itself is compared
@@ -299,14 +305,15 @@ def test_the_first_bad_record_in_file_order_names_the_refusal(
         ([("E1", "CARD0", "PRODUCED", 1)], "FileFormatError"),
     ],
 )
+@pytest.mark.parametrize("chunk", [1, bulk_events.CHUNK_RECORDS])
 def test_a_decoding_error_counts_only_after_every_earlier_record_was_fine(
-    cards, recording_hooks, events, error
+    cards, recording_hooks, events, error, chunk
 ):
     from contextlib import nullcontext
 
     late = FileFormatError("第 4 行：event_time 不是有效时间", file="BOC_EVENT_20261201_0001.txt")
     scn = {"starts": [CardStatus.ACCEPTED] * 4, "spent": [False] * 4, "events": events,
-           "replayed": [], "late_error": late}  # fmt: skip
+           "replayed": [], "late_error": late, "chunk": chunk}  # fmt: skip
     got = _run(scn, cards, bulk=True, captured=lambda **_: nullcontext([]))
     assert got["error"][0] == error
     assert got == _run(scn, cards, bulk=False, captured=lambda **_: nullcontext([]))
@@ -364,3 +371,25 @@ def test_a_new_kind_of_event_is_one_row_that_both_paths_read(cards, recording_ho
     assert [(c[5] is not None, c[6]) for c in state["cards"][:2]] == [(True, "L"), (True, "D")]
     assert [(s[2], s[3], s[5]) for s in state["spends"]] == [("E2", "REFUND", 3)]
     assert [a[1] for a in state["applied"]] == ["E1", "E3", "E4"]
+
+
+@pytest.mark.parametrize("at", [0, 3, 7])
+def test_a_read_error_is_raised_as_it_comes_and_the_decoding_thread_ends(cards, at):
+    """Not a decoding error (the disk, a bug): raised at once, whatever came before it, and
+    the thread that decodes ahead is gone when the call returns, as after a refusal."""
+    scn = {"events": [(f"E{i}", "CARD0", "SPENDS", i) for i in range(9)]}
+    pf = PartnerFile.objects.create(
+        partner="BOC", direction="in", name="BOC_EVENT_20261201_0001.txt.p7m", file_type="EVENT",
+        business_date=dt.date(2026, 12, 1), seq=1, sha256="1" * 64, size=1, state="received",
+    )  # fmt: skip
+    records = _records(scn)
+    broken = _then_raise(records[:at], OSError("读取失败"))
+    with pytest.raises(OSError, match="读取失败"), transaction.atomic():
+        bulk_events.apply_events("BOC", broken, pf, chunk_records=2)
+    refused = iter([*records[:4], EventRecord(
+        event_id="E9", card_ref="NOSUCHCARD", event_type="SPENDS", event_time=START, detail="1"
+    ), *records[4:]])  # fmt: skip
+    with pytest.raises(bank_events.UnknownRecord), transaction.atomic():
+        bulk_events.apply_events("BOC", refused, pf, chunk_records=2)
+    assert not [t for t in threading.enumerate() if t.name == "event-file-decoder"]
+    assert not CardSpend.objects.exists()
