@@ -164,6 +164,17 @@ def reset_database(conn) -> None:
     conn.commit()
 
 
+def settle(url: str) -> None:
+    """Each measured run starts from the same state: the tables just loaded analysed and the
+    dirty pages of the run before written out (else a checkpoint lands in the next run at
+    random: its wall clock moved by 20 % from one run to the next)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+        conn.execute("CHECKPOINT")
+
+
 def seed_cards(conn, bank: str, n: int, first_id: int) -> int:
     """COPY users, volunteers and cards for ``bank``'s file of n records; returns the next id."""
     from core.crypto import encrypt
@@ -242,6 +253,10 @@ def child(bank: str) -> int:
     from bank_adapters import exchange
 
     profile_dir = os.environ.get("BENCH_PROFILE_DIR")
+    if os.environ.get("BENCH_CHUNK"):
+        from card_service import bulk_events
+
+        bulk_events.CHUNK_RECORDS = int(os.environ["BENCH_CHUNK"])
     if os.environ.get("BENCH_STATEMENTS"):
         from django.db import connection
 
@@ -351,6 +366,8 @@ def main() -> int:
     parser.add_argument("--profile", type=Path, help="write a cProfile of each receive here")
     parser.add_argument("--statements", action="store_true",
                         help="print each statement of ours that takes 0.1 s or more")  # fmt: skip
+    parser.add_argument("--chunk", type=int,
+                        help="records applied at a time (bulk_events.CHUNK_RECORDS)")  # fmt: skip
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -394,6 +411,8 @@ def main() -> int:
     env = {**os.environ, "CARD_PARTNERS_FILE": str(work / "partners.toml")}
     if args.statements:
         env["BENCH_STATEMENTS"] = "1"
+    if args.chunk:
+        env["BENCH_CHUNK"] = str(args.chunk)
     if args.profile:
         args.profile.mkdir(parents=True, exist_ok=True)
         env["BENCH_PROFILE_DIR"] = str(args.profile)
@@ -411,12 +430,15 @@ def main() -> int:
             next_id = 1
             for bank in formats:
                 next_id = seed_cards(conn, bank, args.n, next_id)
+            settle(url)
         for bank in formats:
             name, sealed, csv_path = made[bank]
             print(f"{bank}: baseline …", flush=True)
             base = run_baseline(pki, name, sealed, csv_path, server, work, url)
+            settle(url)
             print(f"{bank}: ours …", flush=True)
             ours = run_ours(bank, name, sealed, server, env)
+            settle(url)
             rows.append((bank, sealed.stat().st_size, ours, base))
             if bank == "BOC":
                 memory[args.n] = ours["peak_mb"]

@@ -62,7 +62,7 @@ _FILE_TABLES = ("_bank_events", "_targets", "_allowed")
 _TEMP_TABLES = (*_FILE_TABLES, *_CHUNK_TABLES)
 # Records applied at a time: the decoding of the next chunk runs while the database
 # applies this one. bench/exchange_inbound.py, 1,000,000 BOC records: see bench/README.md.
-CHUNK_RECORDS = 200_000
+CHUNK_RECORDS = 250_000
 
 
 def usable() -> bool:
@@ -109,7 +109,7 @@ def apply_events(
     records: Iterator[EventRecord],
     pf: PartnerFile,
     *,
-    chunk_records: int = CHUNK_RECORDS,
+    chunk_records: int | None = None,
 ) -> int:
     """Apply every record of an EVENT file as ``event_apply_once`` would, one after the other;
     returns the number of records read (repeats included). Call inside a transaction.
@@ -117,11 +117,12 @@ def apply_events(
     The file is applied ``chunk_records`` records at a time, in file order, each chunk as the
     steps above say. A chunk sees what the chunks before it wrote (its purchases, applied
     ids, the cards' states and first purchases), as a record sees the records before it, so
-    the result is the same for any chunk size. A thread of its own decodes the next chunk
+    the result is the same for any chunk size (``CHUNK_RECORDS`` unless given). A thread of its own decodes the next chunk
     while the database applies this one (the connection's wait leaves the GIL)."""
     kinds = _kind_params()
     n = 0
-    with connection.cursor() as cur, closing(_decoded_chunks(records, chunk_records)) as chunks:
+    chunks = _decoded_chunks(records, chunk_records or CHUNK_RECORDS)
+    with connection.cursor() as cur, closing(chunks):
         # ON COMMIT DROP does not fire at a savepoint: a second file in the same transaction
         # (tests) must not find the first one's tables.
         cur.execute(f"DROP TABLE IF EXISTS {', '.join(_TEMP_TABLES)}")
