@@ -117,8 +117,9 @@ def apply_events(
     The file is applied ``chunk_records`` records at a time, in file order, each chunk as the
     steps above say. A chunk sees what the chunks before it wrote (its purchases, applied
     ids, the cards' states and first purchases), as a record sees the records before it, so
-    the result is the same for any chunk size (``CHUNK_RECORDS`` unless given). A thread of its own decodes the next chunk
-    while the database applies this one (the connection's wait leaves the GIL)."""
+    the result is the same for any chunk size (``CHUNK_RECORDS`` unless given). A thread of
+    its own decodes the next chunk while the database applies this one (the connection's
+    wait leaves the GIL)."""
     kinds = _kind_params()
     n = 0
     chunks = _decoded_chunks(records, chunk_records or CHUNK_RECORDS)
@@ -238,9 +239,10 @@ _DONE = object()
 
 
 def _decoded_chunks(records: Iterator[EventRecord], size: int) -> Iterator[_Chunk]:
-    """``_copy_text``'s chunks, made by a thread of its own at most one chunk ahead. Closing
-    the iterator stops the thread and waits for it; an error other than a decoding error
-    (a bug, a read error) is raised here as it happens."""
+    """``_copy_text``'s chunks, made by a thread of its own: one chunk waits while the next
+    is made, so memory is bounded by the chunk, not the file. Closing the iterator stops
+    the thread and waits for it; an error other than a decoding error (a bug, a read
+    error) is raised here as it happens."""
     handoff: queue.Queue[Any] = queue.Queue(maxsize=1)
     stop = threading.Event()
 
