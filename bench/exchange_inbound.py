@@ -27,6 +27,9 @@ The records: mostly SPENDS of activated cards (a card's purchases of the day), 0
 sent twice in the file, and one card in ~400 events going through its whole life
 (PRODUCED → AT_BRANCH/MAILED → COLLECTED → ACTIVATED → FIRST_SPEND, which orders a uniform).
 
+Each measured run (baseline and ours) starts settled: ``VACUUM ANALYZE`` and ``CHECKPOINT``
+first. ``--chunk N`` applies the file N records at a time (``bulk_events.CHUNK_RECORDS``).
+
 Target: ours <= 2 x baseline per format. With ``--memory-check`` the child's peak RSS
 (``VmHWM``) on a ``--memory-n`` BOC file must be within 50 MB of the ``--n`` one. The
 script prints a table and exits 1 when a target is missed.
