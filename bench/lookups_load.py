@@ -284,7 +284,7 @@ def cpu_per_request(
 
 
 def print_cpu(cpu: dict[str, tuple[float, float]]) -> bool:
-    print(f"CPU of the web process per request ({'median'} / p90 ms; PostgreSQL not counted)")
+    print("CPU of the web process per request (median / p90 ms; PostgreSQL not counted)")
     ok = True
     for name, (med, p90) in cpu.items():
         target = ""
