@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from activities.tests.helpers import all_day_today
 from card_service.models import CardApplication, CardStatus
 from card_service.tests.helpers import submit
 from volunteers import services as volunteer_services
@@ -41,12 +42,11 @@ def today_activity(card):
 
     admin = UserFactory(username="org_admin")
     volunteer_services.organisation_admin_add(organisation=card["org"], user=admin)
-    today = timezone.localdate()
     activity = services.activity_create(
         admin=admin,
         organisation=card["org"],
         name="社区义诊志愿服务",
-        days=[(today, dt.time(0, 0), dt.time(23, 59))],
+        days=[all_day_today()],
         places=10,
         address="广州市天河区体育西路1号",
         city_code="440100",

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from activities import services as activity_services
 from activities.models import Activity, HoursEntry, SignUp
+from activities.tests.helpers import all_day_today
 from core.models import AuditLog, Notification
 from org_console.tests.helpers import as_user
 from volunteers.models import Membership, Volunteer
@@ -36,7 +37,7 @@ def make_activity(world, *, org="A", publish=True, **options) -> Activity:
     a = activity_services.activity_create(
         admin=world["admin_a"],
         organisation=world[org],
-        days=[(TODAY(), dt.time(0, 0), dt.time(23, 59))],
+        days=[all_day_today()],
         **fields,
     )
     if publish:

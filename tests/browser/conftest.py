@@ -215,18 +215,15 @@ def roles(db: Any) -> dict[str, Any]:
 @pytest.fixture
 def today_activity(roles: dict[str, Any]) -> dict[str, Any]:
     """A published activity of 「A组织」 running all day today, 张小明 admitted and face-checked."""
-    import datetime as dt
-
-    from django.utils import timezone
-
     from activities import services
+    from activities.tests.helpers import all_day_today
 
     admin = roles["org_admin"]
     activity = services.activity_create(
         admin=admin,
         organisation=roles["organisation"],
         name="社区义诊志愿服务",
-        days=[(timezone.localdate(), dt.time(0, 0), dt.time(23, 59))],
+        days=[all_day_today()],
         places=10,
         address="广州市天河区体育西路1号",
         city_code="440100",

@@ -12,6 +12,7 @@ from django.utils import timezone
 from PIL import Image
 
 from activities.models import Activity, Attendance, AttendanceMethod, SignUp
+from activities.tests.helpers import all_day_today
 from volunteers.models import Membership
 from volunteers.tests.factories import make_volunteer
 
@@ -177,7 +178,7 @@ def test_every_console_page_fits_and_loads_cleanly(web, roles, today_activity):
         admin=admin_user,
         organisation=org,
         name="城市马拉松赛道服务",
-        days=[(timezone.localdate(), dt.time(0, 0), dt.time(23, 59))],
+        days=[all_day_today()],
         places=200,
         address="广州市天河区天河路",
         city_code="440100",
